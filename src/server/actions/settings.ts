@@ -1,0 +1,82 @@
+/** `twoFactorSettings:get|update` (design §3). Admin only, through the ACL snippet. */
+import { ERROR_CODES, EVENT_TYPES } from '../../constants';
+import { requestInfo } from '../audit';
+import { badRequest, TwoFactorError, withErrors } from '../errors';
+import type { Services } from '../services';
+import { enforcementDisabledByEnv } from '../sign-in-guard';
+import { parseSettingsUpdate, Settings } from '../settings';
+import { parseValues } from '../validation';
+
+export function createSettingsActions(services: Services) {
+  const { app, verifiers } = services;
+
+  /** Names in `wanted` that are not existing verifiers of an eligible type. */
+  async function unknownVerifiers(wanted: string[]) {
+    if (!wanted.length) return [];
+    const rows = await app.db.getRepository('verifiers').find({ filter: { name: { $in: wanted } } });
+    const ok = new Set(rows.filter((r: any) => verifiers.isEligibleType(r.get('verificationType'))).map((r: any) => r.get('name')));
+    return wanted.filter((n) => !ok.has(n));
+  }
+
+  async function unknownRoles(wanted: string[]) {
+    if (!wanted.length) return [];
+    const rows = await app.db.getRepository('roles').find({ filter: { name: { $in: wanted } } });
+    const ok = new Set(rows.map((r: any) => r.get('name')));
+    return wanted.filter((n) => !ok.has(n));
+  }
+
+  /** Users who have a bound offered factor now and would have none under `next`. */
+  async function orphanedUsers(current: Settings, next: Settings): Promise<number> {
+    const before = new Set((await verifiers.offered(current)).map((v) => v.name));
+    const after = new Set((await verifiers.offered(next)).map((v) => v.name));
+    const lost = [...before].filter((n) => !after.has(n));
+    if (!lost.length) return 0;
+    const rows = await app.db.getRepository('usersVerifiers').find({
+      filter: { verifier: { $in: [...before] } },
+      fields: ['userId', 'verifier'],
+    });
+    const keeps = new Set<string>();
+    const loses = new Set<string>();
+    for (const r of rows as any[]) {
+      const uid = String(r.get('userId'));
+      (after.has(r.get('verifier')) ? keeps : loses).add(uid);
+    }
+    return [...loses].filter((u) => !keeps.has(u)).length;
+  }
+
+  async function get(ctx: any, next: () => Promise<void>) {
+    parseValues(ctx.action.params.values, {});
+    ctx.body = { ...(await services.settings.get()), enforcementDisabledByEnv: enforcementDisabledByEnv() };
+    await next();
+  }
+
+  async function update(ctx: any, next: () => Promise<void>) {
+    const { confirm, ...values } = parseSettingsUpdate(ctx.action.params.values);
+    if (values.verifiers) {
+      const unknown = await unknownVerifiers(values.verifiers);
+      if (unknown.length) throw badRequest('verifiers', `unknown or ineligible verifiers: ${unknown.join(', ')}`);
+    }
+    if (values.enforcedRoles) {
+      const unknown = await unknownRoles(values.enforcedRoles);
+      if (unknown.length) throw badRequest('enforcedRoles', `unknown roles: ${unknown.join(', ')}`);
+    }
+    const current = await services.settings.get();
+    const proposed: Settings = { ...current, ...values };
+    if (values.verifiers && !confirm) {
+      const users = await orphanedUsers(current, proposed);
+      if (users > 0) throw new TwoFactorError(ERROR_CODES.ORPHANS_USERS, { users });
+    }
+    const saved = await services.settings.save(values);
+    const changed = Object.keys(values).filter((k) => JSON.stringify(current[k]) !== JSON.stringify(saved[k]));
+    if (changed.length) {
+      await services.audit.record(
+        { userId: ctx.auth?.user?.id ?? null, type: EVENT_TYPES.settingsChanged, detail: { changed } },
+        requestInfo(ctx),
+      );
+    }
+    ctx.body = { ...saved, enforcementDisabledByEnv: enforcementDisabledByEnv() };
+    await next();
+  }
+
+  return { get: withErrors(get), update: withErrors(update) };
+}

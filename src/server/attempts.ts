@@ -1,0 +1,140 @@
+/**
+ * The one place that counts failures, locks users out and refuses replays. Every factor uses it.
+ *
+ * - Failures per challenge and per user live in NocoBase's cache counters (atomic increments on
+ *   Redis in a cluster). A challenge that reaches `maxAttemptsPerChallenge` is killed in the DB.
+ * - A user who reaches `lockoutThreshold` failures within `lockoutMinutes` is locked for
+ *   `lockoutMinutes`, doubled for each further lockout within 24 h (at most 24 h).
+ * - `scope` separates sign-in failures from wrong proofs given by a signed-in user, so a stolen
+ *   session cannot lock the owner out of signing in (design §6).
+ * - A TOTP step is accepted once per user and verifier, and never one at or before the last
+ *   accepted step: one conditional UPDATE decides (design §5).
+ */
+import type { Cache, Counter } from '@nocobase/cache';
+import type { Application } from '@nocobase/server';
+import { Op, UniqueConstraintError } from '@nocobase/database';
+import { COLLECTIONS, ERROR_CODES } from '../constants';
+import { TwoFactorError } from './errors';
+import type { Settings } from './settings';
+
+export type AttemptScope = 'signin' | 'proof';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface FailureOutcome {
+  /** Wrong codes the challenge still accepts (sign-in scope), or before lockout (proof scope). */
+  attemptsLeft: number;
+  challengeDead: boolean;
+  lockedUntil: Date | null;
+}
+
+export class Attempts {
+  private constructor(
+    private readonly app: Application,
+    private readonly counter: Counter,
+    private readonly cache: Cache,
+  ) {}
+
+  static async create(app: Application) {
+    const counter = await app.cacheManager.createCounter({ name: 'open2fa-attempts', prefix: 'open2fa:attempts' }, app.lockManager);
+    const cache = await app.cacheManager.createCache({ name: 'open2fa-locks', prefix: 'open2fa:locks' });
+    return new Attempts(app, counter, cache);
+  }
+
+  private lockKey = (scope: AttemptScope, userId: number | string) => `lock:${scope}:${userId}`;
+
+  async lockedUntil(userId: number | string, scope: AttemptScope = 'signin'): Promise<Date | null> {
+    const until = await this.cache.get<number>(this.lockKey(scope, userId));
+    return until && until > Date.now() ? new Date(until) : null;
+  }
+
+  /** Throws TWO_FACTOR_LOCKED (429, retryAfter) while the user is locked out. */
+  async assertNotLocked(userId: number | string, scope: AttemptScope = 'signin') {
+    const until = await this.lockedUntil(userId, scope);
+    if (until) throw lockedError(until);
+  }
+
+  /**
+   * Counts one wrong code. Returns what is left, or throws TWO_FACTOR_LOCKED when this failure
+   * locks the user out. `onChallengeDead` runs when the challenge used up its attempts.
+   */
+  async recordFailure(options: {
+    userId: number | string;
+    settings: Settings;
+    scope?: AttemptScope;
+    challengeId?: string;
+    onChallengeDead?: () => Promise<void>;
+  }): Promise<FailureOutcome> {
+    const { userId, settings, scope = 'signin', challengeId } = options;
+    const windowMs = settings.lockoutMinutes * 60_000;
+    const userFailures = await this.counter.incr(`user:${scope}:${userId}`, windowMs);
+
+    let lockedUntil: Date | null = null;
+    if (userFailures >= settings.lockoutThreshold) {
+      const lockouts = await this.counter.incr(`lockouts:${scope}:${userId}`, DAY_MS);
+      const duration = Math.min(windowMs * 2 ** (lockouts - 1), DAY_MS);
+      lockedUntil = new Date(Date.now() + duration);
+      await this.cache.set(this.lockKey(scope, userId), lockedUntil.getTime(), duration);
+      await this.counter.reset(`user:${scope}:${userId}`);
+    }
+
+    let attemptsLeft = Math.max(settings.lockoutThreshold - userFailures, 0);
+    let challengeDead = false;
+    if (challengeId) {
+      const challengeFailures = await this.counter.incr(`challenge:${challengeId}`, settings.challengeTTL * 1000);
+      attemptsLeft = Math.max(settings.maxAttemptsPerChallenge - challengeFailures, 0);
+      if (attemptsLeft === 0) {
+        challengeDead = true;
+        await options.onChallengeDead?.();
+      }
+    }
+    return { attemptsLeft, challengeDead, lockedUntil };
+  }
+
+  /** A verified code clears the user's failure count for that scope. */
+  async recordSuccess(userId: number | string, scope: AttemptScope = 'signin') {
+    await this.counter.reset(`user:${scope}:${userId}`);
+  }
+
+  /** Admin reset: forget failures and lockouts. */
+  async clear(userId: number | string) {
+    for (const scope of ['signin', 'proof'] as AttemptScope[]) {
+      await this.counter.reset(`user:${scope}:${userId}`);
+      await this.counter.reset(`lockouts:${scope}:${userId}`);
+      await this.cache.del(this.lockKey(scope, userId));
+    }
+  }
+
+  /**
+   * Accepts TOTP time step `step` for (user, verifier) iff it is later than the last accepted one.
+   * Atomic: one conditional UPDATE, or the INSERT of the first mark (a unique key decides races).
+   */
+  async claimStep(userId: number | string, verifier: string, step: number): Promise<boolean> {
+    const model = this.app.db.getCollection(COLLECTIONS.totpSteps).model;
+    const key = `${userId}:${verifier}`;
+    const advance = async () => {
+      const [count] = await model.update({ lastStep: step }, { where: { key, lastStep: { [Op.lt]: step } } });
+      return count === 1;
+    };
+    if (await advance()) return true;
+    try {
+      await model.create({ key, userId, verifier, lastStep: step });
+      return true;
+    } catch (err) {
+      if (err instanceof UniqueConstraintError || (err as Error)?.name === 'SequelizeUniqueConstraintError') {
+        return advance();
+      }
+      throw err;
+    }
+  }
+
+  async forgetSteps(userId: number | string, verifier?: string) {
+    const model = this.app.db.getCollection(COLLECTIONS.totpSteps).model;
+    await model.destroy({ where: verifier ? { userId, verifier } : { userId } });
+  }
+}
+
+export function lockedError(until: Date) {
+  const retryAfter = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  return new TwoFactorError(ERROR_CODES.LOCKED, { retryAfter, lockedUntil: until.toISOString() });
+}

@@ -1,0 +1,155 @@
+/**
+ * Sign-in challenges: issue, read, consume, kill.
+ *
+ * The token is a JWT signed by the app's JWT service. It never carries `userId` (NocoBase accepts
+ * any app-signed JWT with a `userId` as an API token), only `twoFactorUserId`. The database row
+ * keyed by its `jti` is the authority: consuming and killing are conditional updates on
+ * `status = 'live'`, so they hold under concurrency and across app instances.
+ */
+import { randomUUID } from 'node:crypto';
+import { Op } from '@nocobase/database';
+import type { Application } from '@nocobase/server';
+import { COLLECTIONS, ERROR_CODES, HEADER_CHALLENGE, Stage } from '../constants';
+import { TwoFactorError } from './errors';
+
+const PURPOSE = 'open2fa-challenge';
+const MAX_TOKEN_LENGTH = 4096;
+/** Dead and expired rows are kept this long (for investigation), then purged. */
+const RETAIN_MS = 60 * 60 * 1000;
+
+export interface ChallengeRecord {
+  jti: string;
+  userId: string;
+  authenticator: string;
+  stage: Stage;
+  expiresAt: Date;
+  passwordChangeTz: number | null;
+  pendingVerifier: string | null;
+  pendingSecret: string | null;
+}
+
+export interface IssuedChallenge {
+  token: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+const invalid = () => new TwoFactorError(ERROR_CODES.CHALLENGE_INVALID);
+
+export class Challenges {
+  constructor(private readonly app: Application) {}
+
+  private get model() {
+    return this.app.db.getCollection(COLLECTIONS.challenges).model;
+  }
+
+  async issue(options: {
+    userId: number | string;
+    authenticator: string;
+    stage: Stage;
+    ttlSeconds: number;
+    passwordChangeTz?: number | null;
+  }): Promise<IssuedChallenge> {
+    const jti = randomUUID();
+    const expiresAt = new Date(Date.now() + options.ttlSeconds * 1000);
+    await this.model.create({
+      jti,
+      userId: options.userId,
+      authenticator: options.authenticator,
+      stage: options.stage,
+      status: 'live',
+      expiresAt,
+      passwordChangeTz: options.passwordChangeTz ?? null,
+    });
+    const token = this.app.authManager.jwt.sign(
+      { twoFactorUserId: options.userId, authenticator: options.authenticator, stage: options.stage, purpose: PURPOSE },
+      { jwtid: jti, expiresIn: options.ttlSeconds },
+    );
+    await this.purge();
+    return { token, jti, expiresAt };
+  }
+
+  /**
+   * The live challenge named by the request's `X-Two-Factor-Token`, or a 401:
+   * CHALLENGE_REQUIRED without a header, CHALLENGE_INVALID for anything forged, expired, used,
+   * dead or of another stage.
+   */
+  async read(ctx: { get(name: string): string }, stage?: Stage): Promise<ChallengeRecord> {
+    const token = ctx.get(HEADER_CHALLENGE);
+    if (!token) throw new TwoFactorError(ERROR_CODES.CHALLENGE_REQUIRED);
+    if (token.length > MAX_TOKEN_LENGTH) throw invalid();
+
+    let claims: any;
+    try {
+      claims = await this.app.authManager.jwt.decode(token);
+    } catch {
+      throw invalid();
+    }
+    if (
+      !claims ||
+      typeof claims !== 'object' ||
+      claims.purpose !== PURPOSE ||
+      'userId' in claims ||
+      typeof claims.jti !== 'string' ||
+      (typeof claims.twoFactorUserId !== 'number' && typeof claims.twoFactorUserId !== 'string') ||
+      typeof claims.authenticator !== 'string' ||
+      (claims.stage !== 'verify' && claims.stage !== 'bind')
+    ) {
+      throw invalid();
+    }
+
+    const row: any = await this.model.findByPk(claims.jti);
+    if (!row) throw invalid();
+    const record: ChallengeRecord = {
+      jti: row.get('jti'),
+      userId: String(row.get('userId')),
+      authenticator: row.get('authenticator'),
+      stage: row.get('stage'),
+      expiresAt: new Date(row.get('expiresAt')),
+      passwordChangeTz: row.get('passwordChangeTz') == null ? null : Number(row.get('passwordChangeTz')),
+      pendingVerifier: row.get('pendingVerifier') ?? null,
+      pendingSecret: row.get('pendingSecret') ?? null,
+    };
+    if (
+      row.get('status') !== 'live' ||
+      record.expiresAt.getTime() <= Date.now() ||
+      record.userId !== String(claims.twoFactorUserId) ||
+      record.authenticator !== claims.authenticator ||
+      record.stage !== claims.stage ||
+      (stage && record.stage !== stage)
+    ) {
+      throw invalid();
+    }
+    return record;
+  }
+
+  /** Marks the challenge used. True for exactly one caller, however many race. */
+  async consume(jti: string): Promise<boolean> {
+    const [count] = await this.model.update(
+      { status: 'used' },
+      { where: { jti, status: 'live', expiresAt: { [Op.gt]: new Date() } } },
+    );
+    return count === 1;
+  }
+
+  async kill(jti: string) {
+    await this.model.update({ status: 'dead' }, { where: { jti, status: 'live' } });
+  }
+
+  async setPending(jti: string, verifier: string, secretCiphertext: string) {
+    const [count] = await this.model.update(
+      { pendingVerifier: verifier, pendingSecret: secretCiphertext },
+      { where: { jti, status: 'live' } },
+    );
+    if (count !== 1) throw invalid();
+  }
+
+  /** Kills every live challenge of a user (admin reset, password change). */
+  async killAllFor(userId: number | string) {
+    await this.model.update({ status: 'dead' }, { where: { userId, status: 'live' } });
+  }
+
+  private async purge() {
+    await this.model.destroy({ where: { expiresAt: { [Op.lt]: new Date(Date.now() - RETAIN_MS) } } });
+  }
+}

@@ -1,0 +1,17 @@
+import { CollectionOptions } from '@nocobase/database';
+import { COLLECTIONS } from '../../constants';
+
+/** Per-user 2FA state that is not a binding: admin enforcement, grace start, last success. */
+export default {
+  name: COLLECTIONS.userStates,
+  dataCategory: 'business',
+  migrationRules: ['schema-only', 'overwrite'],
+  autoGenId: false,
+  timestamps: true,
+  fields: [
+    { type: 'bigInt', name: 'userId', primaryKey: true },
+    { type: 'boolean', name: 'enforced', defaultValue: false },
+    { type: 'date', name: 'firstRequiredAt' },
+    { type: 'date', name: 'lastVerifiedAt' },
+  ],
+} as CollectionOptions;

@@ -1,0 +1,47 @@
+/**
+ * What a factor type implements to take part in our flows. The shared flow (actions) does the
+ * rest: challenge, lock, attempts, replay claim, consuming the challenge, audit, session.
+ */
+import type { Model } from '@nocobase/database';
+import type { ChallengeRecord } from '../challenge';
+import type { Services } from '../services';
+import type { VerifierInfo } from '../verifiers';
+
+export interface FactorInput {
+  services: Services;
+  ctx: any;
+  user: Model;
+  verifier: VerifierInfo;
+  challenge: ChallengeRecord;
+}
+
+/** A code check. `step` asks the flow to claim a one-time step (TOTP) before accepting. */
+export type CodeCheck = { ok: false } | { ok: true; step?: number; afterSuccess?: () => Promise<void> };
+
+export interface BindingData {
+  uuid: string;
+  meta: Record<string, unknown>;
+}
+
+export interface Factor {
+  type: string;
+  /** Stage `bind`: prepare a pending binding and say what the user needs (secret, QR…). */
+  bindStart(input: FactorInput, values: { uuid?: string }): Promise<Record<string, unknown>>;
+  /** Stage `bind`: check the code against the pending binding; on success, what to store. */
+  bindCheck(input: FactorInput, code: string): Promise<CodeCheck & { binding?: BindingData }>;
+  /** Stage `verify`: check the code against the user's binding. */
+  verifyCheck(input: FactorInput, code: string): Promise<CodeCheck>;
+}
+
+export class FactorRegistry {
+  private readonly factors = new Map<string, Factor>();
+
+  register(factor: Factor) {
+    if (this.factors.has(factor.type)) throw new Error(`open2fa: factor type ${factor.type} is already registered`);
+    this.factors.set(factor.type, factor);
+  }
+
+  get(type: string): Factor | undefined {
+    return this.factors.get(type);
+  }
+}

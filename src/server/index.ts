@@ -1,0 +1,2 @@
+export * from './plugin';
+export { default } from './plugin';

@@ -1,0 +1,137 @@
+/** Wires the modules together. Each piece lives in its own file; this one only connects them. */
+import { Plugin } from '@nocobase/server';
+import PluginVerificationServer from '@nocobase/plugin-verification';
+import { tval } from '@nocobase/utils';
+import {
+  ACL_SNIPPET,
+  COLLECTIONS,
+  DEFAULT_TOTP_VERIFIER,
+  FACTOR_TYPES,
+  NAMESPACE,
+  RESOURCES,
+  SCENE,
+} from '../constants';
+import { createSettingsActions } from './actions/settings';
+import { createTwoFactorActions, TWO_FACTOR_ACTIONS } from './actions/two-factor';
+import { Attempts } from './attempts';
+import { Audit } from './audit';
+import { Challenges } from './challenge';
+import { collections } from './collections';
+import { secretBoxFromEnv } from './crypto';
+import { badRequest } from './errors';
+import { totpFactor } from './factors/totp';
+import { totpOptionProblems } from './factors/totp/totp';
+import { TOTPVerification } from './factors/totp/verification';
+import { FactorRegistry } from './factors/types';
+import { Policy } from './policy';
+import { registerServices } from './registry';
+import type { Services } from './services';
+import { SettingsStore } from './settings';
+import { createSignInGuard, enforcementDisabledByEnv } from './sign-in-guard';
+import { VerifierDirectory } from './verifiers';
+
+/** Collections reached only through our actions: their generic CRUD resources stay closed. */
+const INTERNAL_COLLECTIONS = [COLLECTIONS.challenges, COLLECTIONS.userStates, COLLECTIONS.totpSteps];
+
+export class PluginTwoFactorAuthServer extends Plugin {
+  services!: Services;
+
+  async beforeLoad() {
+    for (const options of collections) this.db.collection(options);
+  }
+
+  private get verificationManager() {
+    const verification = this.app.pm.get('verification') as PluginVerificationServer | undefined;
+    if (!verification?.verificationManager) {
+      throw new Error(`${NAMESPACE} needs @nocobase/plugin-verification to be enabled`);
+    }
+    return verification.verificationManager;
+  }
+
+  async load() {
+    const manager = this.verificationManager;
+    manager.registerVerificationType(FACTOR_TYPES.totp, {
+      title: tval('Authenticator app (TOTP)', { ns: NAMESPACE }),
+      description: tval('Time-based one-time codes from an authenticator app such as Google Authenticator, Microsoft Authenticator or 1Password.', { ns: NAMESPACE }),
+      bindingRequired: true,
+      verification: TOTPVerification,
+    });
+    // Our scene rule: every type that binds to a user is eligible for 2FA, ours and third-party.
+    manager.addSceneRule((scene, type) => scene === SCENE && !!manager.verificationTypes.get(type)?.bindingRequired);
+
+    const factors = new FactorRegistry();
+    factors.register(totpFactor);
+    const verifiers = new VerifierDirectory(this.app, manager);
+    this.services = {
+      app: this.app,
+      box: secretBoxFromEnv(),
+      settings: new SettingsStore(this.app),
+      verifiers,
+      policy: new Policy(this.app, verifiers),
+      challenges: new Challenges(this.app),
+      attempts: await Attempts.create(this.app),
+      audit: new Audit(this.app),
+      factors,
+    };
+    registerServices(this.app, this.services);
+
+    this.defineResources();
+    this.app.resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
+    this.validateTotpVerifierOptions();
+    this.cleanUpWithUsers();
+
+    if (enforcementDisabledByEnv()) {
+      this.app.log.warn(
+        `${NAMESPACE}: TWO_FACTOR_ENFORCEMENT=off — two-factor authentication is NOT enforced. ` +
+          'Every password sign-in gets a session without a second factor. Remove the variable and restart as soon as access is restored.',
+      );
+    }
+  }
+
+  private defineResources() {
+    const { resourceManager, acl } = this.app;
+    resourceManager.define({ name: RESOURCES.twoFactor, only: TWO_FACTOR_ACTIONS, actions: createTwoFactorActions(this.services) });
+    resourceManager.define({ name: RESOURCES.settings, only: ['get', 'update'], actions: createSettingsActions(this.services) });
+    // Read-only audit trail: the generic `list` and nothing else.
+    resourceManager.define({ name: RESOURCES.events, only: ['list'] });
+    for (const name of INTERNAL_COLLECTIONS) resourceManager.define({ name, only: ['__none__'] });
+
+    acl.allow(RESOURCES.twoFactor, TWO_FACTOR_ACTIONS, 'public');
+    acl.registerSnippet({
+      name: ACL_SNIPPET,
+      actions: [`${RESOURCES.settings}:get`, `${RESOURCES.settings}:update`, `${RESOURCES.users}:*`, `${RESOURCES.events}:list`],
+    });
+  }
+
+  /** Verifier options are edited in plugin-verification's generic form: check TOTP ones on save. */
+  private validateTotpVerifierOptions() {
+    this.db.on('verifiers.beforeSave', async (model: any) => {
+      if (model.get('verificationType') !== FACTOR_TYPES.totp) return;
+      const [problem] = totpOptionProblems(model.get('options') || {});
+      if (problem) throw badRequest(`options.${problem[0]}`, problem[1]);
+    });
+  }
+
+  private cleanUpWithUsers() {
+    this.db.on('users.afterDestroy', async (user: any, options: any) => {
+      const userId = user.get('id');
+      const transaction = options?.transaction;
+      for (const name of [COLLECTIONS.challenges, COLLECTIONS.totpSteps]) {
+        await this.db.getCollection(name).model.destroy({ where: { userId }, transaction });
+      }
+      await this.db.getCollection(COLLECTIONS.userStates).model.destroy({ where: { userId }, transaction });
+    });
+  }
+
+  async install() {
+    await this.services.settings.ensureDefaults();
+    const repo = this.db.getRepository('verifiers');
+    if (!(await repo.findOne({ filterByTk: DEFAULT_TOTP_VERIFIER }))) {
+      await repo.create({
+        values: { name: DEFAULT_TOTP_VERIFIER, title: 'Authenticator app', verificationType: FACTOR_TYPES.totp, options: {} },
+      });
+    }
+  }
+}
+
+export default PluginTwoFactorAuthServer;

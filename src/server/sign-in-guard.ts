@@ -1,0 +1,70 @@
+/**
+ * The ONE place that decides whether a password sign-in needs a second factor.
+ *
+ * A pre-action handler on `auth:signIn`. For Email/Password authenticators it checks the password
+ * once and hands the result to core (no second hash). Wrong password, foreign origin, or a user
+ * who is not required: core answers exactly as without the plugin. A required user gets a
+ * challenge instead of a session: no token, no cookie, no `issuedTokens` row.
+ */
+import { EVENT_TYPES, PASSWORD_AUTH_TYPE } from '../constants';
+import { requestInfo } from './audit';
+import { isTrustedRequestOrigin } from './origin';
+import type { Services } from './services';
+
+export const enforcementDisabledByEnv = () => String(process.env.TWO_FACTOR_ENFORCEMENT || '').toLowerCase() === 'off';
+
+export function createSignInGuard(services: Services) {
+  return async function twoFactorSignInGuard(ctx: any, next: () => Promise<void>) {
+    const auth = ctx.auth;
+    if (
+      enforcementDisabledByEnv() ||
+      !auth ||
+      auth.authenticator?.authType !== PASSWORD_AUTH_TYPE ||
+      typeof auth.validate !== 'function' ||
+      // core refuses a foreign origin before looking at the password; let it.
+      !isTrustedRequestOrigin(ctx)
+    ) {
+      return next();
+    }
+
+    let user: any;
+    try {
+      user = await auth.validate();
+    } catch (err) {
+      auth.validate = async () => {
+        throw err;
+      };
+      return next();
+    }
+    auth.validate = async () => user;
+    if (!user) return next();
+
+    const settings = await services.settings.get();
+    let decision = await services.policy.decide(user, settings);
+    if (!decision.required) return next();
+
+    decision = await services.policy.markFirstRequired(user.id, decision);
+    const challenge = await services.challenges.issue({
+      userId: user.id,
+      authenticator: auth.authenticator.name,
+      stage: decision.stage,
+      ttlSeconds: settings.challengeTTL,
+      passwordChangeTz: user.get?.('passwordChangeTz') ?? user.passwordChangeTz ?? null,
+    });
+    await services.audit.record(
+      { userId: user.id, type: EVENT_TYPES.challenge, detail: { stage: decision.stage, requiredBecause: decision.requiredBecause } },
+      requestInfo(ctx),
+    );
+    const skippableUntil = services.policy.skippableUntil(decision, settings);
+    ctx.body = {
+      code: 302,
+      redirect: '/2fa',
+      twoFactor: {
+        token: challenge.token,
+        stage: decision.stage,
+        expiresAt: challenge.expiresAt.toISOString(),
+        skippableUntil: skippableUntil ? skippableUntil.toISOString() : null,
+      },
+    };
+  };
+}

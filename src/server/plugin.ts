@@ -91,7 +91,16 @@ export class PluginTwoFactorAuthServer extends Plugin {
   private defineResources() {
     const { resourceManager, acl } = this.app;
     resourceManager.define({ name: RESOURCES.twoFactor, only: TWO_FACTOR_ACTIONS, actions: createTwoFactorActions(this.services) });
-    resourceManager.define({ name: RESOURCES.settings, only: ['get', 'update'], actions: createSettingsActions(this.services) });
+    const settingsActions = createSettingsActions(this.services);
+    resourceManager.define({
+      name: RESOURCES.settings,
+      only: ['get', 'update'],
+      actions: {
+        get: settingsActions.get,
+        // A plain resource without filterByTk (design §3): core's filter guard must not apply.
+        update: { handler: settingsActions.update, forceUpdate: true },
+      },
+    });
     // Read-only audit trail: the generic `list` and nothing else.
     resourceManager.define({ name: RESOURCES.events, only: ['list'] });
     for (const name of INTERNAL_COLLECTIONS) resourceManager.define({ name, only: ['__none__'] });

@@ -20,15 +20,14 @@ export class Audit {
     request: RequestInfo = {},
   ) {
     try {
-      await this.app.db.getRepository(COLLECTIONS.events).create({
-        values: {
-          userId: event.userId ?? null,
-          type: event.type,
-          verifier: event.verifier ?? null,
-          ip: (request.ip || '').slice(0, 255),
-          userAgent: request.userAgent || '',
-          detail: event.detail || {},
-        },
+      // A single INSERT, outside any transaction: audit writes must not serialise sign-ins.
+      await this.app.db.getCollection(COLLECTIONS.events).model.create({
+        userId: event.userId ?? null,
+        type: event.type,
+        verifier: event.verifier ?? null,
+        ip: (request.ip || '').slice(0, 255),
+        userAgent: request.userAgent || '',
+        detail: event.detail || {},
       });
     } catch (err) {
       // The audit trail must never turn a sign-in into a 5xx; it is logged instead.

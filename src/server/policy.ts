@@ -4,6 +4,7 @@
  * Required when: `enforceForAll` ("all"), one of the user's roles is enforced ("role:<name>"),
  * an admin enforced the user ("user"), or the user has bound an offered factor ("opt-in").
  */
+import { UniqueConstraintError } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
 import { COLLECTIONS, Stage } from '../constants';
 import type { Settings } from './settings';
@@ -47,10 +48,17 @@ export class Policy {
     };
   }
 
+  /** Single-statement upsert (UPDATE, else INSERT; a unique key settles races). */
   async updateState(userId: number | string, values: Partial<UserState>) {
-    const row = await this.states.findOne({ filterByTk: userId });
-    if (row) await this.states.update({ filterByTk: userId, values });
-    else await this.states.create({ values: { userId, ...values } });
+    const model = this.app.db.getCollection(COLLECTIONS.userStates).model;
+    const [count] = await model.update(values, { where: { userId } });
+    if (count > 0) return;
+    try {
+      await model.create({ userId, ...values });
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintError)) throw err;
+      await model.update(values, { where: { userId } });
+    }
   }
 
   private async enforcedRolesOf(userId: number | string, roles: string[]): Promise<string[]> {

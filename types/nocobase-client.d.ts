@@ -1,0 +1,18 @@
+/** Just what this plugin uses of @nocobase/client (the package itself is not installable here). */
+declare module '@nocobase/client' {
+  export class Plugin<T = any> {
+    app: Application;
+    options: T;
+    afterAdd(): Promise<void>;
+    beforeLoad(): Promise<void>;
+    load(): Promise<void>;
+    t(text: string, options?: Record<string, unknown>): string;
+  }
+  export interface Application {
+    i18n: { addResources?(lng: string, ns: string, resources: Record<string, string>): void };
+    apiClient: any;
+    router: any;
+    pluginSettingsManager: any;
+    getPublicPath?(): string;
+  }
+}

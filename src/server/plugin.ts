@@ -18,7 +18,7 @@ import { Audit } from './audit';
 import { Challenges } from './challenge';
 import { collections } from './collections';
 import { secretBoxFromEnv } from './crypto';
-import { badRequest } from './errors';
+import { badRequest, respondError, TwoFactorError } from './errors';
 import { totpFactor } from './factors/totp';
 import { totpOptionProblems } from './factors/totp/totp';
 import { TOTPVerification } from './factors/totp/verification';
@@ -77,6 +77,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
 
     this.defineResources();
     this.app.resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
+    this.renderOurErrorsEverywhere();
     this.validateTotpVerifierOptions();
     this.cleanUpWithUsers();
 
@@ -110,6 +111,18 @@ export class PluginTwoFactorAuthServer extends Plugin {
       name: ACL_SNIPPET,
       actions: [`${RESOURCES.settings}:get`, `${RESOURCES.settings}:update`, `${RESOURCES.users}:*`, `${RESOURCES.events}:list`],
     });
+  }
+
+  /**
+   * Our errors can also be thrown inside other plugins' actions (plugin-verification's bind, a
+   * verifier save hook): render them with the same contract there too.
+   */
+  private renderOurErrorsEverywhere() {
+    const errorHandler = (this.app.pm.get('error-handler') as any)?.errorHandler;
+    errorHandler?.register(
+      (err: unknown) => err instanceof TwoFactorError,
+      (err: TwoFactorError, ctx: any) => respondError(ctx, err),
+    );
   }
 
   /** Verifier options are edited in plugin-verification's generic form: check TOTP ones on save. */

@@ -8,7 +8,7 @@ import { HEADER_CHALLENGE, RESOURCES } from '../../constants';
 import PluginTwoFactorAuthServer from '../plugin';
 
 export const PASSWORD = 'Secret-pass-123';
-export const BASE_PLUGINS = ['field-sort', 'users', 'auth', 'acl', 'data-source-manager', 'verification', 'system-settings'];
+export const BASE_PLUGINS = ['field-sort', 'users', 'auth', 'acl', 'data-source-manager', 'verification', 'system-settings', 'error-handler'];
 
 export async function createApp(options: { plugin?: boolean } = {}): Promise<MockServer> {
   return createMockServer({

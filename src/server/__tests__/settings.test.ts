@@ -89,6 +89,7 @@ describe('twoFactorSettings', () => {
   it('refuses invalid TOTP verifier options on save', async () => {
     const res = await root.post('/verifiers:create').send({ name: 'bad', title: 'Bad', verificationType: 'totp', options: { digits: 7 } });
     expect(res.status).toBe(400);
+    expect(errorOf(res)).toMatchObject({ code: 'TWO_FACTOR_BAD_REQUEST', field: 'options.digits' });
     expect(await app.db.getRepository('verifiers').count({ filter: { name: 'bad' } })).toBe(0);
     const ok = await root.post('/verifiers:create').send({
       name: 'strong',

@@ -4,7 +4,8 @@
  * deployed and enabled. First run installs; later runs keep the data and pick up the new build.
  *
  * Env: APP_PORT (13000), INIT_ROOT_EMAIL (admin@nocobase.com), INIT_ROOT_PASSWORD (admin123),
- * RESET=1 to start from an empty database. Any TWO_FACTOR_* variable is passed to the app.
+ * RESET=1 to start from an empty database, APP_DIR (.app) for another app folder.
+ * Any TWO_FACTOR_* variable is passed to the app.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const appDir = path.join(root, '.app');
+const appDir = path.resolve(root, process.env.APP_DIR || '.app');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 const port = Number(process.env.APP_PORT || 13000);
 const rootEmail = process.env.INIT_ROOT_EMAIL || 'admin@nocobase.com';
@@ -70,7 +71,7 @@ if (!(await portFree(port))) {
 if (process.env.RESET === '1') await rm(path.join(appDir, 'storage'), { recursive: true, force: true });
 await mkdir(appDir, { recursive: true });
 await writeFile(path.join(appDir, 'package.json'), JSON.stringify({ name: 'open2fa-dev-app', private: true }, null, 2));
-if (!existsSync(path.join(appDir, 'node_modules'))) await symlink('../node_modules', path.join(appDir, 'node_modules'), 'dir');
+if (!existsSync(path.join(appDir, 'node_modules'))) await symlink(path.join(root, 'node_modules'), path.join(appDir, 'node_modules'), 'dir');
 if (!existsSync(path.join(appDir, '.env.e2e'))) await writeFile(path.join(appDir, '.env.e2e'), '');
 const previous = await readEnv(path.join(appDir, '.env'));
 // The app key protects sessions and, unless TWO_FACTOR_ENCRYPTION_KEY is set, the TOTP secrets: keep it.
@@ -138,12 +139,12 @@ for (;;) {
     stop();
     fail(`NocoBase did not answer on ${url} within 3 minutes.`, 'Read the server output above.');
   }
-  await new Promise((r) => setTimeout(r, 500));
+  await new Promise((r) => setTimeout(r, 1500));
 }
 console.log(`
 ✔ NocoBase is running with ${pkg.name} enabled
   URL:       ${url}/admin
   Sign in:   ${rootEmail} / ${rootPassword}
   2FA admin: ${url}/admin/settings/auth  (API: POST ${url}/api/twoFactorSettings:update)
-  Stop with Ctrl+C. Data lives in .app/storage (RESET=1 npm start wipes it).
+  Stop with Ctrl+C. Data lives in ${path.relative(root, appDir)}/storage (RESET=1 npm start wipes it).
 `);

@@ -78,7 +78,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
     this.defineResources();
     this.app.resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
     this.renderOurErrorsEverywhere();
-    this.validateTotpVerifierOptions();
+    this.watchVerifiers();
     this.cleanUpWithUsers();
 
     if (enforcementDisabledByEnv()) {
@@ -125,13 +125,16 @@ export class PluginTwoFactorAuthServer extends Plugin {
     );
   }
 
-  /** Verifier options are edited in plugin-verification's generic form: check TOTP ones on save. */
-  private validateTotpVerifierOptions() {
+  /** Verifier options are edited in plugin-verification's generic form: check TOTP ones on save; keep the cache fresh. */
+  private watchVerifiers() {
     this.db.on('verifiers.beforeSave', async (model: any) => {
       if (model.get('verificationType') !== FACTOR_TYPES.totp) return;
       const [problem] = totpOptionProblems(model.get('options') || {});
       if (problem) throw badRequest(`options.${problem[0]}`, problem[1]);
     });
+    for (const event of ['verifiers.afterSave', 'verifiers.afterDestroy']) {
+      this.db.on(event, () => this.services.verifiers.invalidate());
+    }
   }
 
   private cleanUpWithUsers() {

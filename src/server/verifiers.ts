@@ -8,6 +8,9 @@ import type { VerificationManager } from '@nocobase/plugin-verification';
 import { SCENE } from '../constants';
 import type { Settings } from './settings';
 
+const VERIFIERS_CACHE_KEY = 'open2fa:verifiers';
+const VERIFIERS_CACHE_TTL_MS = 5 * 60_000;
+
 export interface VerifierInfo {
   name: string;
   title: string;
@@ -29,22 +32,38 @@ export class VerifierDirectory {
     return this.eligibleTypes().has(type);
   }
 
+  /**
+   * Every verifier of an eligible type, from the app cache (shared by all instances with Redis),
+   * so a sign-in does not read the `verifiers` table. Saving or deleting a verifier clears it.
+   */
+  private async eligibleVerifiers(): Promise<VerifierInfo[]> {
+    const all = await this.app.cache.wrap(
+      VERIFIERS_CACHE_KEY,
+      async () => {
+        const rows = await this.app.db.getRepository('verifiers').find();
+        return rows.map((r: any) => ({
+          name: r.get('name'),
+          title: r.get('title'),
+          verificationType: r.get('verificationType'),
+          options: r.get('options') || {},
+        }));
+      },
+      VERIFIERS_CACHE_TTL_MS,
+    );
+    const eligible = this.eligibleTypes();
+    return (all as VerifierInfo[]).filter((v) => eligible.has(v.verificationType));
+  }
+
+  async invalidate() {
+    await this.app.cache.del(VERIFIERS_CACHE_KEY);
+  }
+
   /** Verifiers offered for 2FA by the policy, in the policy's order; unknown or ineligible names are dropped. */
   async offered(settings: Settings): Promise<VerifierInfo[]> {
-    const eligible = this.eligibleTypes();
-    const filter: Record<string, any> = settings.verifiers.length ? { name: { $in: settings.verifiers } } : {};
-    const rows = await this.app.db.getRepository('verifiers').find({ filter });
-    const list = rows
-      .map((r: any) => ({
-        name: r.get('name'),
-        title: r.get('title'),
-        verificationType: r.get('verificationType'),
-        options: r.get('options') || {},
-      }))
-      .filter((v: VerifierInfo) => eligible.has(v.verificationType));
+    const list = await this.eligibleVerifiers();
     if (!settings.verifiers.length) return list;
-    const order = new Map(settings.verifiers.map((n, i) => [n, i]));
-    return list.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+    const byName = new Map(list.map((v) => [v.name, v]));
+    return settings.verifiers.map((n) => byName.get(n)).filter((v): v is VerifierInfo => !!v);
   }
 
   /** Names among `names` that the user has bound. */

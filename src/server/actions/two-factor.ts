@@ -115,23 +115,27 @@ export function createTwoFactorActions(services: Services) {
     await next();
   }
 
+  /** Live challenge of `stage`, user not locked, verifier offered: the common start of code actions. */
+  async function begin(ctx: any, stage: Stage, verifierName: string) {
+    const state = await live(ctx, stage);
+    const userId = state.user.get('id') as string;
+    await attempts.assertNotLocked(userId);
+    const { verifier, factor } = offeredVerifier(state.decision, verifierName);
+    const input: FactorInput = { services, ctx, user: state.user, verifier, challenge: state.challenge };
+    return { state, userId, verifier, factor, input };
+  }
+
   async function bindStart(ctx: any, next: () => Promise<void>) {
     const values = parseValues(ctx.action.params.values, SCHEMAS.bindStart);
-    const state = await live(ctx, 'bind');
-    await attempts.assertNotLocked(state.user.get('id') as string);
-    const { verifier, factor } = offeredVerifier(state.decision, values.verifier);
-    const input: FactorInput = { services, ctx, user: state.user, verifier, challenge: state.challenge };
+    const { factor, input } = await begin(ctx, 'bind', values.verifier);
     ctx.body = await factor.bindStart(input, { uuid: values.uuid });
     await next();
   }
 
   async function bind(ctx: any, next: () => Promise<void>) {
     const values = parseValues(ctx.action.params.values, SCHEMAS.bind);
-    const state = await live(ctx, 'bind');
-    const userId = state.user.get('id') as string;
-    await attempts.assertNotLocked(userId);
-    const { verifier, factor } = offeredVerifier(state.decision, values.verifier);
-    const result = await factor.bindCheck({ services, ctx, user: state.user, verifier, challenge: state.challenge }, values.code);
+    const { state, userId, verifier, factor, input } = await begin(ctx, 'bind', values.verifier);
+    const result = await factor.bindCheck(input, values.code);
     await settle(ctx, state, verifier.name, result);
     if (!result.ok || !result.binding) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
 
@@ -148,12 +152,9 @@ export function createTwoFactorActions(services: Services) {
 
   async function verify(ctx: any, next: () => Promise<void>) {
     const values = parseValues(ctx.action.params.values, SCHEMAS.verify);
-    const state = await live(ctx, 'verify');
-    const userId = state.user.get('id') as string;
-    await attempts.assertNotLocked(userId);
-    const { verifier, factor } = offeredVerifier(state.decision, values.verifier);
+    const { state, userId, verifier, factor, input } = await begin(ctx, 'verify', values.verifier);
     if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
-    const result = await factor.verifyCheck({ services, ctx, user: state.user, verifier, challenge: state.challenge }, values.code);
+    const result = await factor.verifyCheck(input, values.code);
     await settle(ctx, state, verifier.name, result);
     const session = await finish(ctx, state, result.ok ? result.afterSuccess : undefined);
     await audit.record({ userId, type: EVENT_TYPES.verified, verifier: verifier.name }, requestInfo(ctx));

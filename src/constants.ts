@@ -23,8 +23,13 @@ export const COLLECTIONS = {
   challenges: 'twoFactorChallenges',
   userStates: 'twoFactorUserStates',
   totpSteps: 'twoFactorTotpSteps',
+  backupCodes: 'twoFactorBackupCodes',
+  trustedDevices: 'twoFactorTrustedDevices',
   events: 'twoFactorEvents',
 } as const;
+
+/** Trusted-device cookie: `nb_2fa_device_<appName>` (design §5). */
+export const DEVICE_COOKIE_PREFIX = 'nb_2fa_device_';
 
 export const FACTOR_TYPES = {
   totp: 'totp',

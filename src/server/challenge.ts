@@ -17,11 +17,14 @@ const MAX_TOKEN_LENGTH = 4096;
 /** Dead and expired rows are kept this long (for investigation), then purged. */
 const RETAIN_MS = 60 * 60 * 1000;
 
+/** `enrol` rows hold a signed-in user's pending binding; they have no token and are no challenge. */
+export type RowStage = Stage | 'enrol';
+
 export interface ChallengeRecord {
   jti: string;
   userId: string;
   authenticator: string;
-  stage: Stage;
+  stage: RowStage;
   expiresAt: Date;
   passwordChangeTz: number | null;
   pendingVerifier: string | null;
@@ -100,16 +103,7 @@ export class Challenges {
 
     const row: any = await this.model.findByPk(claims.jti);
     if (!row) throw invalid();
-    const record: ChallengeRecord = {
-      jti: row.get('jti'),
-      userId: String(row.get('userId')),
-      authenticator: row.get('authenticator'),
-      stage: row.get('stage'),
-      expiresAt: new Date(row.get('expiresAt')),
-      passwordChangeTz: row.get('passwordChangeTz') == null ? null : Number(row.get('passwordChangeTz')),
-      pendingVerifier: row.get('pendingVerifier') ?? null,
-      pendingSecret: row.get('pendingSecret') ?? null,
-    };
+    const record = toRecord(row);
     if (
       row.get('status') !== 'live' ||
       record.expiresAt.getTime() <= Date.now() ||
@@ -121,6 +115,28 @@ export class Challenges {
       throw invalid();
     }
     return record;
+  }
+
+  /** A signed-in user's enrolment: a row that will hold the pending secret of `twoFactorMe:bindStart`. */
+  async startEnrolment(userId: number | string, ttlSeconds: number): Promise<ChallengeRecord> {
+    const row = await this.model.create({
+      jti: randomUUID(),
+      userId,
+      authenticator: '',
+      stage: 'enrol',
+      status: 'live',
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    });
+    return toRecord(row);
+  }
+
+  /** The user's latest live enrolment for `verifier`, or null. */
+  async findEnrolment(userId: number | string, verifier: string): Promise<ChallengeRecord | null> {
+    const row = await this.model.findOne({
+      where: { userId, stage: 'enrol', status: 'live', pendingVerifier: verifier, expiresAt: { [Op.gt]: new Date() } },
+      order: [['createdAt', 'DESC']],
+    });
+    return row ? toRecord(row) : null;
   }
 
   /** Marks the challenge used. True for exactly one caller, however many race. */
@@ -145,11 +161,24 @@ export class Challenges {
   }
 
   /** Kills every live challenge of a user (admin reset, password change). */
-  async killAllFor(userId: number | string) {
-    await this.model.update({ status: 'dead' }, { where: { userId, status: 'live' } });
+  async killAllFor(userId: number | string, transaction?: any) {
+    await this.model.update({ status: 'dead' }, { where: { userId, status: 'live' }, transaction });
   }
 
   private async purge() {
     await this.model.destroy({ where: { expiresAt: { [Op.lt]: new Date(Date.now() - RETAIN_MS) } } });
   }
+}
+
+function toRecord(row: any): ChallengeRecord {
+  return {
+    jti: row.get('jti'),
+    userId: String(row.get('userId')),
+    authenticator: row.get('authenticator'),
+    stage: row.get('stage'),
+    expiresAt: new Date(row.get('expiresAt')),
+    passwordChangeTz: row.get('passwordChangeTz') == null ? null : Number(row.get('passwordChangeTz')),
+    pendingVerifier: row.get('pendingVerifier') ?? null,
+    pendingSecret: row.get('pendingSecret') ?? null,
+  };
 }

@@ -41,6 +41,7 @@ function derive(material: string): DerivedKey {
 }
 
 const b64 = (buf: Buffer) => buf.toString('base64url');
+const hmac = (key: Buffer, purpose: string, value: string) => createHmac('sha256', key).update(`${purpose}\0${value}`).digest('base64url');
 
 export class SecretBox {
   private readonly current: DerivedKey;
@@ -101,7 +102,12 @@ export class SecretBox {
 
   /** Keyed hash for values that are only ever compared (backup codes, OTPs, device tokens). */
   hash(purpose: string, value: string): string {
-    return createHmac('sha256', this.current.mac).update(`${purpose}\0${value}`).digest('base64url');
+    return hmac(this.current.mac, purpose, value);
+  }
+
+  /** The hash under every configured key (current first): lookups keep working during a rotation. */
+  hashes(purpose: string, value: string): string[] {
+    return [this.hash(purpose, value), ...[...this.byId.values()].filter((k) => k !== this.current && k.id !== this.current.id).map((k) => hmac(k.mac, purpose, value))];
   }
 }
 

@@ -11,27 +11,38 @@ import {
   RESOURCES,
   SCENE,
 } from '../constants';
+import { createMeActions, ME_ACTIONS } from './actions/me';
 import { createSettingsActions } from './actions/settings';
 import { createTwoFactorActions, TWO_FACTOR_ACTIONS } from './actions/two-factor';
+import { createUsersActions, USERS_ACTIONS } from './actions/users';
 import { Attempts } from './attempts';
 import { Audit } from './audit';
 import { Challenges } from './challenge';
 import { collections } from './collections';
 import { secretBoxFromEnv } from './crypto';
 import { badRequest, respondError, TwoFactorError } from './errors';
+import { BackupCodes } from './factors/backup-codes';
 import { totpFactor } from './factors/totp';
 import { totpOptionProblems } from './factors/totp/totp';
 import { TOTPVerification } from './factors/totp/verification';
 import { FactorRegistry } from './factors/types';
+import { onPasswordChanged } from './lifecycle';
 import { Policy } from './policy';
 import { registerServices } from './registry';
 import type { Services } from './services';
 import { SettingsStore } from './settings';
 import { createSignInGuard, enforcementDisabledByEnv } from './sign-in-guard';
+import { TrustedDevices } from './trusted-devices';
 import { VerifierDirectory } from './verifiers';
 
 /** Collections reached only through our actions: their generic CRUD resources stay closed. */
-const INTERNAL_COLLECTIONS = [COLLECTIONS.challenges, COLLECTIONS.userStates, COLLECTIONS.totpSteps];
+const INTERNAL_COLLECTIONS = [
+  COLLECTIONS.challenges,
+  COLLECTIONS.userStates,
+  COLLECTIONS.totpSteps,
+  COLLECTIONS.backupCodes,
+  COLLECTIONS.trustedDevices,
+];
 
 export class PluginTwoFactorAuthServer extends Plugin {
   services!: Services;
@@ -62,6 +73,8 @@ export class PluginTwoFactorAuthServer extends Plugin {
     const factors = new FactorRegistry();
     factors.register(totpFactor);
     const verifiers = new VerifierDirectory(this.app, manager);
+    // Read through the services object so a key change (tests, future hot reload) applies everywhere.
+    const box = () => this.services.box;
     this.services = {
       app: this.app,
       box: secretBoxFromEnv(),
@@ -72,6 +85,8 @@ export class PluginTwoFactorAuthServer extends Plugin {
       attempts: await Attempts.create(this.app),
       audit: new Audit(this.app),
       factors,
+      backupCodes: new BackupCodes(this.app, box),
+      devices: new TrustedDevices(this.app, box),
     };
     registerServices(this.app, this.services);
 
@@ -79,7 +94,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
     this.app.resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
     this.renderOurErrorsEverywhere();
     this.watchVerifiers();
-    this.cleanUpWithUsers();
+    this.followUsers();
 
     if (enforcementDisabledByEnv()) {
       this.app.log.warn(
@@ -106,7 +121,11 @@ export class PluginTwoFactorAuthServer extends Plugin {
     resourceManager.define({ name: RESOURCES.events, only: ['list'] });
     for (const name of INTERNAL_COLLECTIONS) resourceManager.define({ name, only: ['__none__'] });
 
+    resourceManager.define({ name: RESOURCES.me, only: ME_ACTIONS, actions: createMeActions(this.services) });
+    resourceManager.define({ name: RESOURCES.users, only: USERS_ACTIONS, actions: createUsersActions(this.services) });
+
     acl.allow(RESOURCES.twoFactor, TWO_FACTOR_ACTIONS, 'public');
+    acl.allow(RESOURCES.me, ME_ACTIONS, 'loggedIn');
     acl.registerSnippet({
       name: ACL_SNIPPET,
       actions: [`${RESOURCES.settings}:get`, `${RESOURCES.settings}:update`, `${RESOURCES.users}:*`, `${RESOURCES.events}:list`],
@@ -137,14 +156,17 @@ export class PluginTwoFactorAuthServer extends Plugin {
     }
   }
 
-  private cleanUpWithUsers() {
+  /** A password change ends device trusts and open challenges; a deleted user leaves nothing behind. */
+  private followUsers() {
+    this.db.on('users.afterUpdate', async (user: any, options: any) => {
+      if (user.changed?.('password')) await onPasswordChanged(this.services, user.get('id'), options?.transaction);
+    });
     this.db.on('users.afterDestroy', async (user: any, options: any) => {
       const userId = user.get('id');
       const transaction = options?.transaction;
-      for (const name of [COLLECTIONS.challenges, COLLECTIONS.totpSteps]) {
+      for (const name of [COLLECTIONS.challenges, COLLECTIONS.totpSteps, COLLECTIONS.userStates, COLLECTIONS.backupCodes, COLLECTIONS.trustedDevices]) {
         await this.db.getCollection(name).model.destroy({ where: { userId }, transaction });
       }
-      await this.db.getCollection(COLLECTIONS.userStates).model.destroy({ where: { userId }, transaction });
     });
   }
 

@@ -2,11 +2,13 @@
 import type { Application } from '@nocobase/server';
 import type { Attempts } from './attempts';
 import type { Audit } from './audit';
+import type { BackupCodes } from './factors/backup-codes';
 import type { Challenges } from './challenge';
 import type { SecretBox } from './crypto';
 import type { FactorRegistry } from './factors/types';
 import type { Policy } from './policy';
 import type { SettingsStore } from './settings';
+import type { TrustedDevices } from './trusted-devices';
 import type { VerifierDirectory } from './verifiers';
 
 export interface Services {
@@ -19,4 +21,6 @@ export interface Services {
   attempts: Attempts;
   audit: Audit;
   factors: FactorRegistry;
+  backupCodes: BackupCodes;
+  devices: TrustedDevices;
 }

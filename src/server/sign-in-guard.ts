@@ -2,8 +2,9 @@
  * The ONE place that decides whether a password sign-in needs a second factor.
  *
  * A pre-action handler on `auth:signIn`. For Email/Password authenticators it checks the password
- * once and hands the result to core (no second hash). Wrong password, foreign origin, or a user
- * who is not required: core answers exactly as without the plugin. A required user gets a
+ * once and hands the result to core (no second hash). Wrong password, foreign origin, a user who
+ * is not required, or one presenting a valid trusted-device cookie: core answers exactly as
+ * without the plugin. A required user gets a
  * challenge instead of a session: no token, no cookie, no `issuedTokens` row.
  */
 import { EVENT_TYPES, PASSWORD_AUTH_TYPE } from '../constants';
@@ -42,6 +43,13 @@ export function createSignInGuard(services: Services) {
     const settings = await services.settings.get();
     let decision = await services.policy.decide(user, settings);
     if (!decision.required) return next();
+
+    // A device this user trusted skips the second factor (its token is rotated on the way).
+    if (settings.allowTrustedDevices && decision.stage === 'verify' && (await services.devices.useIfValid(ctx, user.id))) {
+      await services.policy.updateState(user.id, { lastVerifiedAt: new Date() });
+      await services.audit.record({ userId: user.id, type: EVENT_TYPES.verified, detail: { trustedDevice: true } }, requestInfo(ctx));
+      return next();
+    }
 
     decision = await services.policy.markFirstRequired(user.id, decision);
     const challenge = await services.challenges.issue({

@@ -36,7 +36,7 @@ export class VerifierDirectory {
    * Every verifier of an eligible type, from the app cache (shared by all instances with Redis),
    * so a sign-in does not read the `verifiers` table. Saving or deleting a verifier clears it.
    */
-  private async eligibleVerifiers(): Promise<VerifierInfo[]> {
+  async eligibleVerifiers(): Promise<VerifierInfo[]> {
     const all = await this.app.cache.wrap(
       VERIFIERS_CACHE_KEY,
       async () => {

@@ -7,7 +7,7 @@ import { ERROR_CODES, EVENT_TYPES, Stage } from '../../constants';
 import { lockedError } from '../attempts';
 import { requestInfo } from '../audit';
 import type { ChallengeRecord } from '../challenge';
-import { TwoFactorError, withErrors } from '../errors';
+import { badRequest, TwoFactorError, withErrors } from '../errors';
 import type { CodeCheck, FactorInput } from '../factors/types';
 import { assertTrustedRequestOrigin } from '../origin';
 import type { Decision } from '../policy';
@@ -21,23 +21,32 @@ const CODE = { type: 'string', maxLength: 64 } as const;
 const TRUST = { type: 'boolean', optional: true } as const;
 
 const SCHEMAS = {
-  getChallenge: {},
+  none: {},
   bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true } },
   bind: { verifier: NAME, code: CODE, trustDevice: TRUST },
-  verify: { verifier: NAME, code: CODE, trustDevice: TRUST },
+  verify: {
+    verifier: { ...NAME, optional: true },
+    code: { ...CODE, optional: true },
+    backupCode: { ...CODE, optional: true },
+    trustDevice: TRUST,
+  },
 } as const;
+
+/** Stands for backup codes where a verifier name is expected (audit rows, failure counting). */
+const BACKUP_CODE = 'backup-code';
 
 const invalidChallenge = () => new TwoFactorError(ERROR_CODES.CHALLENGE_INVALID);
 
 interface Live {
   challenge: ChallengeRecord;
   user: Model;
+  userId: string;
   settings: Settings;
   decision: Decision;
 }
 
 export function createTwoFactorActions(services: Services) {
-  const { challenges, attempts, policy, audit, factors, verifiers } = services;
+  const { challenges, attempts, policy, audit, factors, verifiers, backupCodes, devices } = services;
 
   /** The live challenge and the state it must still match (design §4.4). */
   async function live(ctx: any, stage?: Stage): Promise<Live> {
@@ -50,19 +59,26 @@ export function createTwoFactorActions(services: Services) {
     const settings = await services.settings.get();
     const decision = await policy.decide(user, settings);
     if (!decision.required || decision.stage !== challenge.stage) throw invalidChallenge();
-    return { challenge, user, settings, decision };
+    return { challenge, user, userId: user.get('id') as string, settings, decision };
   }
 
-  function offeredVerifier(decision: Decision, name: string) {
-    const verifier = decision.offered.find((v) => v.name === name);
+  /** Live challenge of `stage` whose user is not locked out: the start of every code action. */
+  async function liveUnlocked(ctx: any, stage: Stage) {
+    const state = await live(ctx, stage);
+    await attempts.assertNotLocked(state.userId);
+    return state;
+  }
+
+  function offeredVerifier(state: Live, name: string) {
+    const verifier = state.decision.offered.find((v) => v.name === name);
     const factor = verifier && factors.get(verifier.verificationType);
     if (!verifier || !factor) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED);
-    return { verifier, factor };
+    const input: FactorInput = { services, ctx: null, user: state.user, verifier, challenge: state.challenge };
+    return { verifier, factor, input };
   }
 
   /** Counts a miss (maybe locking the user out), or claims the one-time step of a hit. */
-  async function settle(ctx: any, { user, settings, challenge }: Live, verifier: string, result: CodeCheck) {
-    const userId = user.get('id') as string;
+  async function settle(ctx: any, { userId, settings, challenge }: Live, verifier: string, result: CodeCheck) {
     const info = requestInfo(ctx);
     if (!result.ok) {
       const outcome = await attempts.recordFailure({
@@ -86,21 +102,27 @@ export function createTwoFactorActions(services: Services) {
 
   /**
    * The challenge dies here: only one request gets past `consume`. `commit` stores what the
-   * success changes (a new binding, a re-sealed secret) before the session is issued.
+   * success changes (a new binding, a re-sealed secret) before the session is issued; with
+   * `trustDevice` (and the policy allowing it) the device gets its cookie.
    */
-  async function finish(ctx: any, { user, challenge }: Live, commit?: () => Promise<void>) {
+  async function finish(ctx: any, state: Live, options: { commit?: () => Promise<void>; trustDevice?: boolean } = {}) {
+    const { challenge, userId, settings } = state;
     if (!(await challenges.consume(challenge.jti))) throw invalidChallenge();
-    await commit?.();
-    const userId = user.get('id') as string;
+    await options.commit?.();
     await attempts.recordSuccess(userId);
     await policy.updateState(userId, { lastVerifiedAt: new Date() });
-    return issueSession(ctx, challenge.authenticator, user);
+    const session = await issueSession(ctx, challenge.authenticator, state.user);
+    if (options.trustDevice && settings.allowTrustedDevices) {
+      await devices.trust(ctx, userId, settings.trustedDeviceDays);
+      await audit.record({ userId, type: EVENT_TYPES.deviceTrusted, detail: { days: settings.trustedDeviceDays } }, requestInfo(ctx));
+    }
+    return session;
   }
 
   async function getChallenge(ctx: any, next: () => Promise<void>) {
-    parseValues(ctx.action.params.values, SCHEMAS.getChallenge);
-    const { challenge, user, settings, decision } = await live(ctx);
-    const lockedUntil = await attempts.lockedUntil(user.get('id') as string);
+    parseValues(ctx.action.params.values, SCHEMAS.none);
+    const { challenge, user, userId, settings, decision } = await live(ctx);
+    const lockedUntil = await attempts.lockedUntil(userId);
     const skippableUntil = policy.skippableUntil(decision, settings);
     ctx.body = {
       stage: challenge.stage,
@@ -108,56 +130,90 @@ export function createTwoFactorActions(services: Services) {
       skippableUntil: skippableUntil ? skippableUntil.toISOString() : null,
       requiredBecause: decision.requiredBecause,
       allowTrustedDevices: settings.allowTrustedDevices,
+      trustedDeviceDays: settings.trustedDeviceDays,
       lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
       verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, user.get('id') as string),
-      backupCodes: { remaining: 0 },
+      backupCodes: { remaining: await backupCodes.remaining(userId) },
     };
     await next();
   }
 
-  /** Live challenge of `stage`, user not locked, verifier offered: the common start of code actions. */
-  async function begin(ctx: any, stage: Stage, verifierName: string) {
-    const state = await live(ctx, stage);
-    const userId = state.user.get('id') as string;
-    await attempts.assertNotLocked(userId);
-    const { verifier, factor } = offeredVerifier(state.decision, verifierName);
-    const input: FactorInput = { services, ctx, user: state.user, verifier, challenge: state.challenge };
-    return { state, userId, verifier, factor, input };
-  }
-
   async function bindStart(ctx: any, next: () => Promise<void>) {
     const values = parseValues(ctx.action.params.values, SCHEMAS.bindStart);
-    const { factor, input } = await begin(ctx, 'bind', values.verifier);
-    ctx.body = await factor.bindStart(input, { uuid: values.uuid });
+    const state = await liveUnlocked(ctx, 'bind');
+    const { factor, input } = offeredVerifier(state, values.verifier);
+    ctx.body = await factor.bindStart({ ...input, ctx }, { uuid: values.uuid });
     await next();
   }
 
   async function bind(ctx: any, next: () => Promise<void>) {
     const values = parseValues(ctx.action.params.values, SCHEMAS.bind);
-    const { state, userId, verifier, factor, input } = await begin(ctx, 'bind', values.verifier);
-    const result = await factor.bindCheck(input, values.code);
+    const state = await liveUnlocked(ctx, 'bind');
+    const { userId } = state;
+    const { verifier, factor, input } = offeredVerifier(state, values.verifier);
+    const result = await factor.bindCheck({ ...input, ctx }, values.code);
     await settle(ctx, state, verifier.name, result);
     if (!result.ok || !result.binding) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
 
     const binding = result.binding;
-    ctx.body = await finish(ctx, state, async () => {
-      if (await verifiers.findBinding(userId, verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
-      await ctx.db.getRepository('usersVerifiers').create({
-        values: { userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta },
-      });
-      await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'sign-in' } }, requestInfo(ctx));
+    let codes: string[] = [];
+    const session = await finish(ctx, state, {
+      trustDevice: values.trustDevice,
+      commit: async () => {
+        if (await verifiers.findBinding(userId, verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+        await ctx.db.getRepository('usersVerifiers').create({
+          values: { userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta },
+        });
+        await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'sign-in' } }, requestInfo(ctx));
+        // The first factor comes with backup codes, shown once, in this response.
+        if ((await backupCodes.remaining(userId)) === 0) {
+          codes = await backupCodes.regenerate(userId);
+          await audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { count: codes.length, during: 'sign-in' } }, requestInfo(ctx));
+        }
+      },
     });
+    ctx.body = codes.length ? { ...session, backupCodes: codes } : session;
     await next();
   }
 
   async function verify(ctx: any, next: () => Promise<void>) {
     const values = parseValues(ctx.action.params.values, SCHEMAS.verify);
-    const { state, userId, verifier, factor, input } = await begin(ctx, 'verify', values.verifier);
+    if (values.backupCode !== undefined) {
+      if (values.verifier !== undefined || values.code !== undefined) throw badRequest('backupCode', 'cannot be combined with verifier or code');
+      return verifyBackupCode(ctx, next, values.backupCode, values.trustDevice);
+    }
+    if (values.verifier === undefined) throw badRequest('verifier', 'is required');
+    if (values.code === undefined) throw badRequest('code', 'is required');
+
+    const state = await liveUnlocked(ctx, 'verify');
+    const { verifier, factor, input } = offeredVerifier(state, values.verifier);
     if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
-    const result = await factor.verifyCheck(input, values.code);
+    const result = await factor.verifyCheck({ ...input, ctx }, values.code);
     await settle(ctx, state, verifier.name, result);
-    const session = await finish(ctx, state, result.ok ? result.afterSuccess : undefined);
-    await audit.record({ userId, type: EVENT_TYPES.verified, verifier: verifier.name }, requestInfo(ctx));
+    const session = await finish(ctx, state, { trustDevice: values.trustDevice, commit: result.ok ? result.afterSuccess : undefined });
+    await audit.record({ userId: state.userId, type: EVENT_TYPES.verified, verifier: verifier.name }, requestInfo(ctx));
+    ctx.body = session;
+    await next();
+  }
+
+  async function verifyBackupCode(ctx: any, next: () => Promise<void>, code: string, trustDevice?: boolean) {
+    const state = await liveUnlocked(ctx, 'verify');
+    const used = await backupCodes.consume(state.userId, code);
+    await settle(ctx, state, BACKUP_CODE, { ok: used });
+    const session = await finish(ctx, state, { trustDevice });
+    const remaining = await backupCodes.remaining(state.userId);
+    await audit.record({ userId: state.userId, type: EVENT_TYPES.backupCodeUsed, detail: { remaining } }, requestInfo(ctx));
+    ctx.body = session;
+    await next();
+  }
+
+  async function skip(ctx: any, next: () => Promise<void>) {
+    parseValues(ctx.action.params.values, SCHEMAS.none);
+    const state = await live(ctx, 'bind');
+    const until = policy.skippableUntil(state.decision, state.settings);
+    if (!until || until.getTime() <= Date.now()) throw new TwoFactorError(ERROR_CODES.SKIP_NOT_ALLOWED);
+    const session = await finish(ctx, state);
+    await audit.record({ userId: state.userId, type: EVENT_TYPES.skipped, detail: { skippableUntil: until.toISOString() } }, requestInfo(ctx));
     ctx.body = session;
     await next();
   }
@@ -167,7 +223,8 @@ export function createTwoFactorActions(services: Services) {
     bindStart: withErrors(bindStart),
     bind: withErrors(bind),
     verify: withErrors(verify),
+    skip: withErrors(skip),
   };
 }
 
-export const TWO_FACTOR_ACTIONS = ['getChallenge', 'bindStart', 'bind', 'verify'];
+export const TWO_FACTOR_ACTIONS = ['getChallenge', 'bindStart', 'bind', 'verify', 'skip'];

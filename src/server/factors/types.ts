@@ -12,7 +12,8 @@ export interface FactorInput {
   ctx: any;
   user: Model;
   verifier: VerifierInfo;
-  challenge: ChallengeRecord;
+  /** The sign-in challenge, or the enrolment row of a signed-in user; absent for proofs. */
+  challenge?: ChallengeRecord;
 }
 
 /** A code check. `step` asks the flow to claim a one-time step (TOTP) before accepting. */

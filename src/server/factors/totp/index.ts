@@ -44,6 +44,7 @@ export const totpFactor: Factor = {
   type: FACTOR_TYPES.totp,
 
   async bindStart({ services, user, verifier, challenge }: FactorInput) {
+    if (!challenge) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     const options = totpOptions(verifier.options);
     const secret = generateTotpSecret();
     await services.challenges.setPending(challenge.jti, verifier.name, services.box.encrypt(secret, pendingAad(challenge.jti, verifier.name)));
@@ -55,7 +56,7 @@ export const totpFactor: Factor = {
   },
 
   async bindCheck({ services, user, verifier, challenge }: FactorInput, code: string) {
-    if (challenge.pendingVerifier !== verifier.name || !challenge.pendingSecret) {
+    if (!challenge || challenge.pendingVerifier !== verifier.name || !challenge.pendingSecret) {
       throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     }
     let secret: string;

@@ -1,0 +1,166 @@
+/**
+ * `twoFactorMe:*` — a signed-in user's own 2FA (design §6). Changing factors or backup codes needs
+ * fresh proof in the same body; revoking devices does not (it only removes access).
+ */
+import { ERROR_CODES, EVENT_TYPES } from '../../constants';
+import { requestInfo } from '../audit';
+import { badRequest, TwoFactorError, withErrors } from '../errors';
+import { PROOF_SCHEMA, requireFreshProof } from '../proof';
+import type { Services } from '../services';
+import { parseValues } from '../validation';
+
+const NAME = { type: 'string', maxLength: 255 } as const;
+/** How long a signed-in user's pending binding waits for its confirming code. */
+const ENROL_TTL_SECONDS = 600;
+
+const SCHEMAS = {
+  none: {},
+  bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true }, ...PROOF_SCHEMA },
+  bind: { verifier: NAME, code: { type: 'string', maxLength: 64 } },
+  unbind: { verifier: NAME, ...PROOF_SCHEMA },
+  regenerateBackupCodes: PROOF_SCHEMA,
+  revokeDevice: { id: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER } },
+} as const;
+
+export function createMeActions(services: Services) {
+  const { policy, verifiers, factors, challenges, attempts, audit, backupCodes, devices } = services;
+
+  async function me(ctx: any) {
+    const user = ctx.auth?.user;
+    if (!user) ctx.throw(401);
+    const model: any = await ctx.db.getRepository('users').findOne({ filterByTk: user.id });
+    if (!model) ctx.throw(401);
+    const settings = await services.settings.get();
+    const decision = await policy.decide(model, settings);
+    return { user: model, userId: model.get('id') as string, settings, decision };
+  }
+
+  function offered(decision: { offered: { name: string; verificationType: string }[] }, name: string) {
+    const verifier = (decision.offered as any[]).find((v) => v.name === name);
+    const factor = verifier && factors.get(verifier.verificationType);
+    if (!verifier || !factor) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED);
+    return { verifier, factor };
+  }
+
+  async function get(ctx: any, next: () => Promise<void>) {
+    parseValues(ctx.action.params.values, SCHEMAS.none);
+    const { userId, decision } = await me(ctx);
+    ctx.body = {
+      required: decision.required,
+      requiredBecause: decision.requiredBecause,
+      verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, userId),
+      backupCodes: { remaining: await backupCodes.remaining(userId) },
+      trustedDevices: await devices.list(ctx, userId),
+    };
+    await next();
+  }
+
+  async function bindStart(ctx: any, next: () => Promise<void>) {
+    const { verifier: name, uuid, ...proof } = parseValues(ctx.action.params.values, SCHEMAS.bindStart);
+    const { user, userId, settings, decision } = await me(ctx);
+    const { verifier, factor } = offered(decision, name);
+    if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    await requireFreshProof(services, ctx, user, proof, settings, decision.bound[0]);
+    const enrolment = await challenges.startEnrolment(userId, ENROL_TTL_SECONDS);
+    ctx.body = await factor.bindStart({ services, ctx, user, verifier, challenge: enrolment }, { uuid });
+    await next();
+  }
+
+  async function bind(ctx: any, next: () => Promise<void>) {
+    const values = parseValues(ctx.action.params.values, SCHEMAS.bind);
+    const { user, userId, settings, decision } = await me(ctx);
+    await attempts.assertNotLocked(userId, 'proof');
+    const { verifier, factor } = offered(decision, values.verifier);
+    if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    const enrolment = await challenges.findEnrolment(userId, verifier.name);
+    if (!enrolment) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
+    const result = await factor.bindCheck({ services, ctx, user, verifier, challenge: enrolment }, values.code);
+    if (!result.ok || !result.binding) {
+      const outcome = await attempts.recordFailure({ userId, settings, scope: 'proof' });
+      await audit.record({ userId, type: EVENT_TYPES.failed, verifier: verifier.name, detail: { during: 'self-service bind' } }, requestInfo(ctx));
+      throw new TwoFactorError(ERROR_CODES.INVALID_CODE, { attemptsLeft: outcome.attemptsLeft });
+    }
+    if (result.step !== undefined && !(await attempts.claimStep(userId, verifier.name, result.step))) {
+      throw new TwoFactorError(ERROR_CODES.CODE_REUSED);
+    }
+    if (!(await challenges.consume(enrolment.jti))) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
+    await ctx.db.getRepository('usersVerifiers').create({
+      values: { userId, verifier: verifier.name, uuid: result.binding.uuid, meta: result.binding.meta },
+    });
+    await attempts.recordSuccess(userId, 'proof');
+    await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'self-service' } }, requestInfo(ctx));
+    const body: Record<string, unknown> = { verifier: verifier.name, bound: true };
+    if (!decision.bound.length && (await backupCodes.remaining(userId)) === 0) {
+      body.backupCodes = await backupCodes.regenerate(userId);
+      await audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { during: 'self-service bind' } }, requestInfo(ctx));
+    }
+    ctx.body = body;
+    await next();
+  }
+
+  async function unbind(ctx: any, next: () => Promise<void>) {
+    const { verifier: name, ...proof } = parseValues(ctx.action.params.values, SCHEMAS.unbind);
+    const { user, userId, settings, decision } = await me(ctx);
+    const eligible = (await verifiers.eligibleVerifiers()).find((v) => v.name === name);
+    if (!eligible || !(await verifiers.findBinding(userId, name))) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
+    await requireFreshProof(services, ctx, user, proof, settings, name);
+    const othersRequire = decision.requiredBecause.some((r) => r !== 'opt-in');
+    const remaining = decision.bound.filter((n) => n !== name);
+    if (othersRequire && decision.bound.includes(name) && remaining.length === 0) {
+      throw new TwoFactorError(ERROR_CODES.LAST_FACTOR);
+    }
+    await ctx.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: name } });
+    await attempts.forgetSteps(userId, name);
+    if (!(await verifiers.boundNames(userId, (await verifiers.eligibleVerifiers()).map((v) => v.name))).length) {
+      // No factor left: backup codes and device trusts have nothing to stand for.
+      await backupCodes.remove(userId);
+      await devices.revokeAll(userId);
+    }
+    await audit.record({ userId, type: EVENT_TYPES.unbound, verifier: name }, requestInfo(ctx));
+    ctx.body = { verifier: name, bound: false };
+    await next();
+  }
+
+  async function regenerateBackupCodes(ctx: any, next: () => Promise<void>) {
+    const proof = parseValues(ctx.action.params.values, SCHEMAS.regenerateBackupCodes);
+    const { user, userId, settings, decision } = await me(ctx);
+    if (!decision.bound.length) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
+    await requireFreshProof(services, ctx, user, proof, settings, decision.bound[0]);
+    const codes = await backupCodes.regenerate(userId);
+    await audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { count: codes.length } }, requestInfo(ctx));
+    ctx.body = { backupCodes: codes };
+    await next();
+  }
+
+  async function revokeDevice(ctx: any, next: () => Promise<void>) {
+    const { id } = parseValues(ctx.action.params.values, SCHEMAS.revokeDevice);
+    const { userId } = await me(ctx);
+    const revoked = await devices.revoke(userId, id);
+    if (!revoked) throw badRequest('id', 'is not one of your trusted devices');
+    await audit.record({ userId, type: EVENT_TYPES.deviceRevoked, detail: { id } }, requestInfo(ctx));
+    ctx.body = { revoked };
+    await next();
+  }
+
+  async function revokeAllDevices(ctx: any, next: () => Promise<void>) {
+    parseValues(ctx.action.params.values, SCHEMAS.none);
+    const { userId } = await me(ctx);
+    const revoked = await devices.revokeAll(userId);
+    devices.clearCookie(ctx);
+    await audit.record({ userId, type: EVENT_TYPES.deviceRevoked, detail: { all: true, count: revoked } }, requestInfo(ctx));
+    ctx.body = { revoked };
+    await next();
+  }
+
+  return {
+    get: withErrors(get),
+    bindStart: withErrors(bindStart),
+    bind: withErrors(bind),
+    unbind: withErrors(unbind),
+    regenerateBackupCodes: withErrors(regenerateBackupCodes),
+    revokeDevice: withErrors(revokeDevice),
+    revokeAllDevices: withErrors(revokeAllDevices),
+  };
+}
+
+export const ME_ACTIONS = ['get', 'bindStart', 'bind', 'unbind', 'regenerateBackupCodes', 'revokeDevice', 'revokeAllDevices'];

@@ -1,0 +1,143 @@
+/**
+ * `twoFactorUsers:*` — admins see and reset each user's 2FA (design §7). Ids travel in `values`.
+ * Filtering by `required` / `bound` is done in SQL on id sets, so it scales with enrolled users,
+ * not with all users.
+ */
+import { Op } from '@nocobase/database';
+import { COLLECTIONS, EVENT_TYPES } from '../../constants';
+import { requestInfo } from '../audit';
+import { badRequest, withErrors } from '../errors';
+import { resetUserTwoFactor } from '../lifecycle';
+import type { Services } from '../services';
+import { isPlainObject, parseValues } from '../validation';
+
+const USER_ID = { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER } as const;
+
+const SCHEMAS = {
+  listFilter: {
+    required: { type: 'boolean', optional: true },
+    bound: { type: 'boolean', optional: true },
+    q: { type: 'string', maxLength: 100, optional: true },
+  },
+  reset: { userId: USER_ID },
+  setEnforced: { userId: USER_ID, enforced: { type: 'boolean' } },
+} as const;
+
+function positiveInt(field: string, raw: unknown, fallback: number, max: number) {
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) throw badRequest(field, `must be an integer between 1 and ${max}`);
+  return n;
+}
+
+export function createUsersActions(services: Services) {
+  const { app, verifiers, policy, backupCodes, devices, audit } = services;
+
+  async function userIdsOf(collection: string, where: Record<string, unknown>) {
+    const rows: any[] = await app.db.getCollection(collection).model.findAll({ where, attributes: ['userId'], raw: true });
+    return [...new Set(rows.map((r) => String(r.userId)))];
+  }
+
+  async function list(ctx: any, next: () => Promise<void>) {
+    const params = ctx.action.params;
+    const rawFilter = params.filter === undefined ? {} : typeof params.filter === 'string' ? safeJson(params.filter) : params.filter;
+    if (!isPlainObject(rawFilter)) throw badRequest('filter', 'must be an object');
+    // A query string carries only text: `filter[bound]=true` means the boolean.
+    const fromQuery = Object.fromEntries(
+      Object.entries(rawFilter).map(([k, v]) => [k, k !== 'q' && (v === 'true' || v === 'false') ? v === 'true' : v]),
+    );
+    const filter = parseValues(fromQuery, SCHEMAS.listFilter);
+    const page = positiveInt('page', params.page, 1, 1_000_000);
+    const pageSize = positiveInt('pageSize', params.pageSize, 20, 200);
+
+    const settings = await services.settings.get();
+    const offered = (await verifiers.offered(settings)).map((v) => v.name);
+    const where: any[] = [];
+    const boundIds = offered.length ? await userIdsOf('usersVerifiers', { verifier: { [Op.in]: offered } }) : [];
+    if (filter.bound !== undefined) where.push({ id: { [filter.bound ? Op.in : Op.notIn]: boundIds } });
+    if (filter.required !== undefined && !settings.enforceForAll) {
+      const requiredIds = new Set([
+        ...boundIds,
+        ...(await userIdsOf(COLLECTIONS.userStates, { enforced: true })),
+        ...(settings.enforcedRoles.length ? await userIdsOf('rolesUsers', { roleName: { [Op.in]: settings.enforcedRoles } }) : []),
+      ]);
+      where.push({ id: { [filter.required ? Op.in : Op.notIn]: [...requiredIds] } });
+    } else if (filter.required === false) {
+      where.push({ id: { [Op.in]: [] } });
+    }
+    if (filter.q) {
+      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push({ [Op.or]: ['nickname', 'username', 'email'].map((f) => ({ [f]: { [Op.like]: like } })) });
+    }
+    const users = app.db.getCollection('users').model;
+    const { count, rows } = await users.findAndCountAll({
+      where: where.length ? { [Op.and]: where } : {},
+      attributes: ['id', 'nickname', 'username', 'email'],
+      order: [['id', 'ASC']],
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
+    const eligible = (await verifiers.eligibleVerifiers()).map((v) => v.name);
+    const data = await Promise.all(
+      rows.map(async (u: any) => {
+        const userId = u.get('id');
+        const decision = await policy.decide(u, settings);
+        return {
+          id: userId,
+          nickname: u.get('nickname'),
+          username: u.get('username'),
+          email: u.get('email'),
+          required: decision.required,
+          requiredBecause: decision.requiredBecause,
+          enforced: decision.state.enforced,
+          verifiers: await verifiers.boundNames(userId, eligible),
+          backupCodesRemaining: await backupCodes.remaining(userId),
+          trustedDevices: await devices.count(userId),
+          lastVerifiedAt: decision.state.lastVerifiedAt ? decision.state.lastVerifiedAt.toISOString() : null,
+        };
+      }),
+    );
+    ctx.withoutDataWrapping = true;
+    ctx.body = { data, meta: { count, page, pageSize } };
+    await next();
+  }
+
+  async function findUser(userId: number) {
+    const user = await app.db.getRepository('users').findOne({ filterByTk: userId });
+    if (!user) throw badRequest('userId', 'no such user');
+    return user;
+  }
+
+  async function reset(ctx: any, next: () => Promise<void>) {
+    const { userId } = parseValues(ctx.action.params.values, SCHEMAS.reset);
+    await findUser(userId);
+    const removed = await resetUserTwoFactor(services, userId);
+    await audit.record({ userId, type: EVENT_TYPES.adminReset, detail: { by: ctx.auth?.user?.id ?? null, verifiers: removed } }, requestInfo(ctx));
+    ctx.body = { userId, verifiers: removed };
+    await next();
+  }
+
+  async function setEnforced(ctx: any, next: () => Promise<void>) {
+    const { userId, enforced } = parseValues(ctx.action.params.values, SCHEMAS.setEnforced);
+    await findUser(userId);
+    await policy.updateState(userId, { enforced });
+    await audit.record(
+      { userId, type: EVENT_TYPES.settingsChanged, detail: { changed: ['enforced'], enforced, by: ctx.auth?.user?.id ?? null } },
+      requestInfo(ctx),
+    );
+    ctx.body = { userId, enforced };
+    await next();
+  }
+
+  return { list: withErrors(list), reset: withErrors(reset), setEnforced: withErrors(setEnforced) };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+export const USERS_ACTIONS = ['list', 'reset', 'setEnforced'];

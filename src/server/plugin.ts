@@ -124,6 +124,20 @@ export class PluginTwoFactorAuthServer extends Plugin {
     resourceManager.define({ name: RESOURCES.me, only: ME_ACTIONS, actions: createMeActions(this.services) });
     resourceManager.define({ name: RESOURCES.users, only: USERS_ACTIONS, actions: createUsersActions(this.services) });
 
+    // Our resources are plain (no collection behind them): a role's data scope ("own records",
+    // field lists) cannot apply to them, and core's ACL would refuse `get`/`list` while trying.
+    // Whether the action is allowed at all is still decided by ACL (allow rule or snippet).
+    const plain = new Set<string>([RESOURCES.me, RESOURCES.users, RESOURCES.settings]);
+    acl.use(
+      async (ctx: any, next: () => Promise<void>) => {
+        if (plain.has(ctx.action?.resourceName) && ctx.permission?.can && typeof ctx.permission.can === 'object') {
+          ctx.permission.can = { ...ctx.permission.can, params: undefined };
+        }
+        await next();
+      },
+      { tag: 'open2fa-plain-resources', before: 'core' },
+    );
+
     acl.allow(RESOURCES.twoFactor, TWO_FACTOR_ACTIONS, 'public');
     acl.allow(RESOURCES.me, ME_ACTIONS, 'loggedIn');
     acl.registerSnippet({

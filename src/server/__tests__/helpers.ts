@@ -114,7 +114,9 @@ export async function enrol(app: MockServer, user: any) {
 
 /** Moves the clock the app and the tests read (Date only; timers stay real). */
 export function advanceClock(seconds: number) {
-  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + seconds * 1000 });
+  const now = Date.now() + seconds * 1000;
+  if (vi.isFakeTimers()) vi.setSystemTime(now);
+  else vi.useFakeTimers({ toFake: ['Date'], now });
 }
 
 export function restoreClock() {

@@ -44,6 +44,33 @@ const INTERNAL_COLLECTIONS = [
   COLLECTIONS.trustedDevices,
 ];
 
+/** Reached only through their allow rule (public, loggedIn): role data scopes never apply. */
+const ALLOW_RULE_ONLY = new Set<string>([RESOURCES.twoFactor, RESOURCES.me]);
+/** Reached only by root or through the ACL snippet: role strategies ("view everything") never apply. */
+const SNIPPET_ONLY = new Set<string>([RESOURCES.settings, RESOURCES.users, RESOURCES.events]);
+
+/**
+ * NocoBase applies a role's general strategy (e.g. members may "view" every resource) to any
+ * resource while no custom collection exists. Our resources must not be reachable that way:
+ * admin resources need root or the snippet, the others exactly their allow rule.
+ */
+function guardOurResources(acl: any) {
+  return async (ctx: any, next: () => Promise<void>) => {
+    const resource = ctx.action?.resourceName;
+    const permission = ctx.permission;
+    if (permission && ALLOW_RULE_ONLY.has(resource)) {
+      permission.can = null;
+    } else if (permission && SNIPPET_ONLY.has(resource)) {
+      const action = ctx.action.actionName;
+      const roles: string[] = ctx.state?.currentRoles?.length ? ctx.state.currentRoles : [ctx.state?.currentRole].filter(Boolean);
+      const role = roles.find((r) => r === 'root' || acl.getRole(r)?.snippetAllowed(`${resource}:${action}`) === true);
+      if (!role) ctx.throw(403, ctx.t ? ctx.t('No permissions') : 'No permissions');
+      permission.can = { role, resource, action };
+    }
+    await next();
+  };
+}
+
 export class PluginTwoFactorAuthServer extends Plugin {
   services!: Services;
 
@@ -124,20 +151,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
     resourceManager.define({ name: RESOURCES.me, only: ME_ACTIONS, actions: createMeActions(this.services) });
     resourceManager.define({ name: RESOURCES.users, only: USERS_ACTIONS, actions: createUsersActions(this.services) });
 
-    // Our resources are plain (no collection behind them): a role's data scope ("own records",
-    // field lists) cannot apply to them, and core's ACL would refuse `get`/`list` while trying.
-    // Whether the action is allowed at all is still decided by ACL (allow rule or snippet).
-    const plain = new Set<string>([RESOURCES.me, RESOURCES.users, RESOURCES.settings]);
-    acl.use(
-      async (ctx: any, next: () => Promise<void>) => {
-        if (plain.has(ctx.action?.resourceName) && ctx.permission?.can && typeof ctx.permission.can === 'object') {
-          ctx.permission.can = { ...ctx.permission.can, params: undefined };
-        }
-        await next();
-      },
-      { tag: 'open2fa-plain-resources', before: 'core' },
-    );
-
+    acl.use(guardOurResources(acl), { tag: 'open2fa-acl', after: 'allow-manager', before: 'core' });
     acl.allow(RESOURCES.twoFactor, TWO_FACTOR_ACTIONS, 'public');
     acl.allow(RESOURCES.me, ME_ACTIONS, 'loggedIn');
     acl.registerSnippet({

@@ -66,7 +66,8 @@ export function createUsersActions(services: Services) {
       where.push({ id: { [Op.in]: [] } });
     }
     if (filter.q) {
-      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // A search box: `%` and `_` typed by the admin act as LIKE wildcards, which only widens it.
+      const like = `%${filter.q}%`;
       where.push({ [Op.or]: ['nickname', 'username', 'email'].map((f) => ({ [f]: { [Op.like]: like } })) });
     }
     const users = app.db.getCollection('users').model;

@@ -1,0 +1,184 @@
+import { MockServer } from '@nocobase/test';
+import { ACL_SNIPPET, COLLECTIONS, RESOURCES } from '../../constants';
+import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, restoreClock, rfcTotp, rootAgent, setSettings, signIn } from './helpers';
+
+describe('policy and admin control', () => {
+  let app: MockServer;
+  let root: any;
+
+  beforeEach(async () => {
+    app = await createApp();
+    root = await rootAgent(app);
+  });
+  afterEach(async () => {
+    restoreClock();
+    await destroyApp(app);
+  });
+
+  const stageOf = async (u: any) => (await signIn(app, u.get('email'))).body.data.twoFactor?.stage ?? 'none';
+
+  it('enforces by role: members of the role and no one else', async () => {
+    await app.db.getRepository('roles').create({ values: { name: 'finance', title: 'Finance' } });
+    const accountant = await createUser(app, ['member', 'finance']);
+    const clerk = await createUser(app, ['member']);
+    await setSettings(app, { enforcedRoles: ['finance'] });
+    expect(await stageOf(accountant)).toBe('bind');
+    expect(await stageOf(clerk)).toBe('none');
+    const token = (await signIn(app, accountant.get('email'))).body.data.twoFactor.token;
+    expect((await call(app, 'getChallenge', token)).body.data.requiredBecause).toEqual(['role:finance']);
+  });
+
+  it('enforces single users and says why', async () => {
+    const alice = await createUser(app);
+    const bob = await createUser(app);
+    const res = await root.post(`/${RESOURCES.users}:setEnforced`).send({ userId: alice.get('id'), enforced: true });
+    expect(res.status).toBe(200);
+    expect(await stageOf(alice)).toBe('bind');
+    expect(await stageOf(bob)).toBe('none');
+    const me = await (await app.agent().login(alice)).get(`/${RESOURCES.me}:get`);
+    expect(me.body.data).toMatchObject({ required: true, requiredBecause: ['user'] });
+    await root.post(`/${RESOURCES.users}:setEnforced`).send({ userId: alice.get('id'), enforced: false });
+    expect(await stageOf(alice)).toBe('none');
+    expect(errorCode(await root.post(`/${RESOURCES.users}:setEnforced`).send({ userId: alice.get('id'), enforced: 'yes' }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    expect(errorCode(await root.post(`/${RESOURCES.users}:setEnforced`).send({ userId: 987654, enforced: true }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    expect(errorCode(await root.post(`/${RESOURCES.users}:setEnforced`).query({ filterByTk: alice.get('id') }).send({ enforced: true }))).toBe('TWO_FACTOR_BAD_REQUEST');
+  });
+
+  describe('grace period', () => {
+    it('is refused when gracePeriodDays is 0', async () => {
+      await setSettings(app, { enforceForAll: true });
+      const user = await createUser(app);
+      const res = await signIn(app, user.get('email'));
+      expect(res.body.data.twoFactor.skippableUntil).toBeNull();
+      const skip = await call(app, 'skip', res.body.data.twoFactor.token, {});
+      expect(skip.status).toBe(403);
+      expect(errorCode(skip)).toBe('TWO_FACTOR_SKIP_NOT_ALLOWED');
+    });
+
+    it('lets a new user postpone binding until the deadline, counted from the first challenge', async () => {
+      await setSettings(app, { enforceForAll: true, gracePeriodDays: 3 });
+      const user = await createUser(app);
+      const first = await signIn(app, user.get('email'));
+      const until = new Date(first.body.data.twoFactor.skippableUntil).getTime();
+      expect(until).toBeGreaterThan(Date.now() + 3 * 86400_000 - 60_000);
+      const skip = await call(app, 'skip', first.body.data.twoFactor.token, {});
+      expect(skip.status).toBe(200);
+      expect(typeof skip.body.data.token).toBe('string');
+      expect(await app.db.getRepository(COLLECTIONS.events).count({ filter: { type: 'skipped', userId: user.get('id') } })).toBe(1);
+
+      advanceClock(2 * 86400);
+      const later = await signIn(app, user.get('email'));
+      expect(new Date(later.body.data.twoFactor.skippableUntil).getTime()).toBe(until);
+      expect((await call(app, 'skip', later.body.data.twoFactor.token, {})).status).toBe(200);
+
+      advanceClock(86400 + 60);
+      const tooLate = await signIn(app, user.get('email'));
+      expect(tooLate.body.data.twoFactor.skippableUntil).toBe(new Date(until).toISOString());
+      expect(errorCode(await call(app, 'skip', tooLate.body.data.twoFactor.token, {}))).toBe('TWO_FACTOR_SKIP_NOT_ALLOWED');
+    });
+
+    it('ends for everyone at once when lowered to 0, and never applies to the verify stage', async () => {
+      await setSettings(app, { enforceForAll: true, gracePeriodDays: 10 });
+      const user = await createUser(app);
+      const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+      await setSettings(app, { gracePeriodDays: 0 });
+      expect(errorCode(await call(app, 'skip', token, {}))).toBe('TWO_FACTOR_SKIP_NOT_ALLOWED');
+      await setSettings(app, { gracePeriodDays: 10 });
+      await enrol(app, user);
+      const verifyToken = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+      expect(errorCode(await call(app, 'skip', verifyToken, {}))).toBe('TWO_FACTOR_CHALLENGE_INVALID');
+    });
+  });
+
+  it('lists users with their 2FA state, paginated and filtered', async () => {
+    await setSettings(app, { enforceForAll: false });
+    const alice = await createUser(app);
+    const bob = await createUser(app);
+    await createUser(app);
+    await setSettings(app, { enforceForAll: true });
+    await enrol(app, alice);
+    await setSettings(app, { enforceForAll: false });
+    await root.post(`/${RESOURCES.users}:setEnforced`).send({ userId: bob.get('id'), enforced: true });
+
+    const all = await root.get(`/${RESOURCES.users}:list`).query({ page: 1, pageSize: 2 });
+    expect(all.status).toBe(200);
+    expect(all.body.meta).toEqual({ count: 4, page: 1, pageSize: 2 });
+    expect(all.body.data).toHaveLength(2);
+
+    const bound = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ bound: true }) });
+    expect(bound.body.data.map((r: any) => r.id)).toEqual([alice.get('id')]);
+    expect(bound.body.data[0]).toMatchObject({
+      required: true,
+      requiredBecause: ['opt-in'],
+      enforced: false,
+      verifiers: ['totp'],
+      backupCodesRemaining: 10,
+      trustedDevices: 0,
+    });
+    expect(bound.body.data[0].lastVerifiedAt).toBeTruthy();
+    const required = await root.get(`/${RESOURCES.users}:list`).query({ 'filter[required]': 'true' });
+    expect(required.body.data.map((r: any) => r.id).sort()).toEqual([alice.get('id'), bob.get('id')].sort());
+    const notRequired = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ required: false }) });
+    expect(notRequired.body.meta.count).toBe(2);
+    const byName = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ q: alice.get('username') }) });
+    expect(byName.body.data.map((r: any) => r.id)).toEqual([alice.get('id')]);
+    for (const bad of [{ filter: JSON.stringify({ bound: 'maybe' }) }, { filter: JSON.stringify({ sneaky: 1 }) }, { pageSize: 1000 }, { page: 0 }, { filter: '[1]' }]) {
+      expect(errorCode(await root.get(`/${RESOURCES.users}:list`).query(bad))).toBe('TWO_FACTOR_BAD_REQUEST');
+    }
+  });
+
+  it('resets a user: bindings, backup codes and devices go; the next sign-in binds again', async () => {
+    await setSettings(app, { enforceForAll: true });
+    const user = await createUser(app);
+    const { secret } = await enrol(app, user);
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    await call(app, 'verify', token, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 1 }), trustDevice: true });
+    const open = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+
+    const res = await root.post(`/${RESOURCES.users}:reset`).send({ userId: user.get('id') });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ userId: user.get('id'), verifiers: ['totp'] });
+    for (const c of ['usersVerifiers', COLLECTIONS.backupCodes, COLLECTIONS.trustedDevices]) {
+      expect(await app.db.getRepository(c).count({ filter: { userId: user.get('id') } })).toBe(0);
+    }
+    expect(errorCode(await call(app, 'getChallenge', open))).toBe('TWO_FACTOR_CHALLENGE_INVALID');
+    expect(await stageOf(user)).toBe('bind');
+    const events = await app.db.getRepository(COLLECTIONS.events).find({ filter: { type: 'admin_reset' } });
+    expect(events).toHaveLength(1);
+    expect(events[0].get('userId')).toBe(user.get('id'));
+  });
+
+  it('is admin-only: a member gets 403, a role with the snippet gets in', async () => {
+    const member = await createUser(app);
+    const agent = await app.agent().login(member);
+    expect((await agent.get(`/${RESOURCES.users}:list`)).status).toBe(403);
+    expect((await agent.post(`/${RESOURCES.users}:reset`).send({ userId: member.get('id') })).status).toBe(403);
+    expect((await agent.post(`/${RESOURCES.users}:setEnforced`).send({ userId: member.get('id'), enforced: false })).status).toBe(403);
+    expect((await agent.get(`/${RESOURCES.events}:list`)).status).toBe(403);
+    await app.db.getRepository('roles').create({ values: { name: 'security', snippets: [ACL_SNIPPET] } });
+    const officer = await createUser(app, ['security']);
+    const officerAgent = await app.agent().login(officer, 'security');
+    expect((await officerAgent.get(`/${RESOURCES.users}:list`)).status).toBe(200);
+  });
+
+  it('keeps an audit trail admins can filter, with request facts and no secrets', async () => {
+    await setSettings(app, { enforceForAll: true, lockoutThreshold: 3, maxAttemptsPerChallenge: 5 });
+    const user = await createUser(app);
+    const { secret, session } = await enrol(app, user);
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    for (let i = 0; i < 3; i++) await call(app, 'verify', token, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 7 }) }).set('User-Agent', 'AuditTest/1.0');
+    const res = await root.get(`/${RESOURCES.events}:list`).query({ filter: JSON.stringify({ userId: user.get('id') }), sort: 'id', pageSize: 100 });
+    expect(res.status).toBe(200);
+    const types = res.body.data.map((e: any) => e.type);
+    for (const t of ['challenge', 'bound', 'backup_codes_regenerated', 'failed', 'locked']) expect(types).toContain(t);
+    const failed = res.body.data.find((e: any) => e.type === 'failed');
+    expect(failed).toMatchObject({ verifier: 'totp', userAgent: 'AuditTest/1.0' });
+    expect(failed.ip).toBeTruthy();
+    const dump = JSON.stringify(res.body.data);
+    expect(dump).not.toContain(secret);
+    expect(dump).not.toContain(rfcTotp(secret, { stepOffset: 7 }));
+    for (const c of session.backupCodes) expect(dump).not.toContain(c);
+    const onlyLocked = await root.get(`/${RESOURCES.events}:list`).query({ filter: JSON.stringify({ type: 'locked' }) });
+    expect(onlyLocked.body.data.map((e: any) => e.type)).toEqual(['locked']);
+  });
+});

@@ -33,6 +33,7 @@ import type { Services } from './services';
 import { SettingsStore } from './settings';
 import { createSignInGuard, enforcementDisabledByEnv } from './sign-in-guard';
 import { TrustedDevices } from './trusted-devices';
+import { createUnbindGuard } from './verification-page';
 import { VerifierDirectory } from './verifiers';
 
 /** Collections reached only through our actions: their generic CRUD resources stay closed. */
@@ -119,6 +120,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
 
     this.defineResources();
     this.app.resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
+    this.app.resourceManager.registerPreActionHandler('verifiers:unbind', createUnbindGuard(this.services));
     this.renderOurErrorsEverywhere();
     this.watchVerifiers();
     this.followUsers();

@@ -36,13 +36,17 @@ function versionOf(name) {
 }
 
 async function buildServer() {
+  // The plugin, plus one file per CLI command (NocoBase loads dist/server/commands/*.js).
   const result = await build({
-    entryPoints: [path.join(root, 'src/server/index.ts')],
+    entryPoints: {
+      index: path.join(root, 'src/server/index.ts'),
+      'commands/two-factor-reset': path.join(root, 'src/server/commands/two-factor-reset.ts'),
+    },
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    outfile: path.join(dist, 'server/index.js'),
+    outdir: path.join(dist, 'server'),
     external: SERVER_EXTERNALS,
     metafile: true,
     logLevel: 'warning',

@@ -4,6 +4,8 @@ export const PACKAGE_NAME = '@open2fa/plugin-two-factor-auth';
 export const NAMESPACE = PACKAGE_NAME;
 
 export const SCENE = 'two-factor';
+/** Where the plugin instance hangs on its app, for code bundled apart (CLI commands). */
+export const PLUGIN_SYMBOL = Symbol.for('open2fa.plugin');
 export const ACL_SNIPPET = 'pm.auth.two-factor';
 /** NocoBase's password authenticator type: the only one we gate. */
 export const PASSWORD_AUTH_TYPE = 'Email/Password';

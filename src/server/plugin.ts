@@ -6,8 +6,10 @@ import {
   ACL_SNIPPET,
   COLLECTIONS,
   DEFAULT_TOTP_VERIFIER,
+  EVENT_TYPES,
   FACTOR_TYPES,
   NAMESPACE,
+  PLUGIN_SYMBOL,
   RESOURCES,
   SCENE,
 } from '../constants';
@@ -26,9 +28,8 @@ import { totpFactor } from './factors/totp';
 import { totpOptionProblems } from './factors/totp/totp';
 import { TOTPVerification } from './factors/totp/verification';
 import { FactorRegistry } from './factors/types';
-import { onPasswordChanged } from './lifecycle';
+import { onPasswordChanged, resetUserTwoFactor } from './lifecycle';
 import { Policy } from './policy';
-import { registerServices } from './registry';
 import type { Services } from './services';
 import { SettingsStore } from './settings';
 import { createSignInGuard, enforcementDisabledByEnv } from './sign-in-guard';
@@ -116,7 +117,8 @@ export class PluginTwoFactorAuthServer extends Plugin {
       backupCodes: new BackupCodes(this.app, box),
       devices: new TrustedDevices(this.app, box),
     };
-    registerServices(this.app, this.services);
+    // Code bundled or instantiated apart (CLI command, plugin-verification's classes) finds us here.
+    (this.app as any)[PLUGIN_SYMBOL] = this;
 
     this.defineResources();
     this.app.resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
@@ -198,6 +200,16 @@ export class PluginTwoFactorAuthServer extends Plugin {
         await this.db.getCollection(name).model.destroy({ where: { userId }, transaction });
       }
     });
+  }
+
+  /** Break-glass reset by email or username (the `two-factor:reset` command). Null when no such user. */
+  async resetByAccount(account: string): Promise<{ userId: number; verifiers: string[] } | null> {
+    const user: any = await this.db.getRepository('users').findOne({ filter: { $or: [{ email: account }, { username: account }] } });
+    if (!user) return null;
+    const userId = user.get('id');
+    const verifiers = await resetUserTwoFactor(this.services, userId);
+    await this.services.audit.record({ userId, type: EVENT_TYPES.adminReset, detail: { by: 'cli', verifiers } });
+    return { userId, verifiers };
   }
 
   async install() {

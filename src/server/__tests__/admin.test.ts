@@ -182,3 +182,32 @@ describe('policy and admin control', () => {
     expect(onlyLocked.body.data.map((e: any) => e.type)).toEqual(['locked']);
   });
 });
+
+describe('break-glass command', () => {
+  let app: MockServer;
+
+  beforeEach(async () => {
+    app = await createApp();
+  });
+  afterEach(async () => {
+    await destroyApp(app);
+  });
+
+  it('`nocobase two-factor:reset <account>` resets one user from the shell', async () => {
+    const { default: register } = await import('../commands/two-factor-reset');
+    register(app);
+    await setSettings(app, { enforceForAll: true });
+    const user = await createUser(app);
+    await enrol(app, user);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await app.runCommand('two-factor:reset', user.get('username'));
+    } finally {
+      log.mockRestore();
+    }
+    expect(await app.db.getRepository('usersVerifiers').count({ filter: { userId: user.get('id') } })).toBe(0);
+    expect((await signIn(app, user.get('email'))).body.data.twoFactor.stage).toBe('bind');
+    const events = await app.db.getRepository(COLLECTIONS.events).find({ filter: { type: 'admin_reset' } });
+    expect(events[0].get('detail')).toMatchObject({ by: 'cli', verifiers: ['totp'] });
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * Break-glass (design §7): `nocobase two-factor:reset <email|username>` resets one user's 2FA from
+ * the server's shell, for the admin who lost every factor. NocoBase loads this file from
+ * dist/server/commands/ of every enabled plugin.
+ */
+import type { Application } from '@nocobase/server';
+import { PACKAGE_NAME, PLUGIN_SYMBOL } from '../../constants';
+
+export default function registerTwoFactorResetCommand(app: Application) {
+  app
+    .command('two-factor:reset')
+    .preload()
+    .argument('<account>', 'email or username of the user whose two-factor authentication is reset')
+    .action(async (account: string) => {
+      const plugin = (app as any)[PLUGIN_SYMBOL] ?? (app.pm.get(PACKAGE_NAME) as any);
+      if (!plugin?.resetByAccount) throw new Error(`${PACKAGE_NAME} is not enabled in this app`);
+      const result = await plugin.resetByAccount(account);
+      if (!result) {
+        console.error(`No user with email or username "${account}".`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(
+        `Two-factor authentication reset for user ${result.userId} (${account}): ` +
+          `${result.verifiers.length ? `removed ${result.verifiers.join(', ')}` : 'no factor was bound'}; ` +
+          'backup codes and trusted devices removed. The user binds a factor at the next sign-in.',
+      );
+    });
+}

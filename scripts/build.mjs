@@ -36,12 +36,8 @@ function versionOf(name) {
 }
 
 async function buildServer() {
-  // The plugin, plus one file per CLI command (NocoBase loads dist/server/commands/*.js).
   const result = await build({
-    entryPoints: {
-      index: path.join(root, 'src/server/index.ts'),
-      'commands/two-factor-reset': path.join(root, 'src/server/commands/two-factor-reset.ts'),
-    },
+    entryPoints: { index: path.join(root, 'src/server/index.ts') },
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -116,14 +116,29 @@ const server = spawn(path.join(bin, 'nocobase'), ['start', '--launch-mode', 'nod
   stdio: 'inherit',
   detached: true,
 });
-const stop = () => {
-  try {
-    process.kill(-server.pid, 'SIGTERM');
-  } catch {}
-};
-process.on('SIGINT', () => (stop(), process.exit(130)));
-process.on('SIGTERM', () => (stop(), process.exit(143)));
+let stopping = false;
+/** Stops the server's whole process group: SIGTERM, then SIGKILL if it is still there after 10 s. */
+function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  const kill = (signal) => {
+    try {
+      process.kill(-server.pid, signal);
+    } catch {}
+  };
+  kill('SIGTERM');
+  const force = setTimeout(() => kill('SIGKILL'), 10_000);
+  server.once('exit', () => {
+    clearTimeout(force);
+    // Children of the group may outlive its leader.
+    kill('SIGKILL');
+    process.exit(code);
+  });
+}
+process.on('SIGINT', () => stop(130));
+process.on('SIGTERM', () => stop(143));
 server.on('exit', (code) => {
+  if (stopping) return;
   console.error(`NocoBase stopped (exit ${code}).`);
   process.exit(code ?? 1);
 });
@@ -136,8 +151,9 @@ for (;;) {
     if (res.ok && (await res.text()).trim() === 'ok') break;
   } catch {}
   if (Date.now() > deadline) {
-    stop();
-    fail(`NocoBase did not answer on ${url} within 3 minutes.`, 'Read the server output above.');
+    console.error(`\n✖ NocoBase did not answer on ${url} within 3 minutes.\n  → Read the server output above.`);
+    stop(1);
+    await new Promise(() => {}); // stop() exits the process
   }
   await new Promise((r) => setTimeout(r, 1500));
 }

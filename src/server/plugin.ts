@@ -1,5 +1,5 @@
 /** Wires the modules together. Each piece lives in its own file; this one only connects them. */
-import { Plugin } from '@nocobase/server';
+import { Application, Plugin } from '@nocobase/server';
 import PluginVerificationServer from '@nocobase/plugin-verification';
 import { tval } from '@nocobase/utils';
 import {
@@ -17,6 +17,7 @@ import { createMeActions, ME_ACTIONS } from './actions/me';
 import { createSettingsActions } from './actions/settings';
 import { createTwoFactorActions, TWO_FACTOR_ACTIONS } from './actions/two-factor';
 import { createUsersActions, USERS_ACTIONS } from './actions/users';
+import registerTwoFactorResetCommand from './commands/two-factor-reset';
 import { Attempts } from './attempts';
 import { Audit } from './audit';
 import { Challenges } from './challenge';
@@ -75,6 +76,11 @@ function guardOurResources(acl: any) {
 
 export class PluginTwoFactorAuthServer extends Plugin {
   services!: Services;
+
+  /** Run by NocoBase before any app exists, so `nocobase two-factor:reset` is known to the CLI. */
+  static async staticImport() {
+    Application.addCommand(registerTwoFactorResetCommand);
+  }
 
   async beforeLoad() {
     for (const options of collections) this.db.collection(options);

@@ -1,7 +1,7 @@
 /**
  * Break-glass (design §7): `nocobase two-factor:reset <email|username>` resets one user's 2FA from
- * the server's shell, for the admin who lost every factor. NocoBase loads this file from
- * dist/server/commands/ of every enabled plugin.
+ * the server's shell, for the admin who lost every factor. Registered through the plugin's
+ * `staticImport` (NocoBase 2.2's loader of dist/server/commands/ stops at another plugin's file).
  */
 import type { Application } from '@nocobase/server';
 import { PACKAGE_NAME, PLUGIN_SYMBOL } from '../../constants';

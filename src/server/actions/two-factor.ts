@@ -105,12 +105,18 @@ export function createTwoFactorActions(services: Services) {
    * success changes (a new binding, a re-sealed secret) before the session is issued; with
    * `trustDevice` (and the policy allowing it) the device gets its cookie.
    */
-  async function finish(ctx: any, state: Live, options: { commit?: () => Promise<void>; trustDevice?: boolean } = {}) {
+  async function finish(
+    ctx: any,
+    state: Live,
+    options: { commit?: () => Promise<void>; trustDevice?: boolean; verified?: boolean } = {},
+  ) {
     const { challenge, userId, settings } = state;
     if (!(await challenges.consume(challenge.jti))) throw invalidChallenge();
     await options.commit?.();
-    await attempts.recordSuccess(userId);
-    await policy.updateState(userId, { lastVerifiedAt: new Date() });
+    if (options.verified !== false) {
+      await attempts.recordSuccess(userId);
+      await policy.updateState(userId, { lastVerifiedAt: new Date() });
+    }
     const session = await issueSession(ctx, challenge.authenticator, state.user);
     if (options.trustDevice && settings.allowTrustedDevices) {
       await devices.trust(ctx, userId, settings.trustedDeviceDays);
@@ -212,7 +218,7 @@ export function createTwoFactorActions(services: Services) {
     const state = await live(ctx, 'bind');
     const until = policy.skippableUntil(state.decision, state.settings);
     if (!until || until.getTime() <= Date.now()) throw new TwoFactorError(ERROR_CODES.SKIP_NOT_ALLOWED);
-    const session = await finish(ctx, state);
+    const session = await finish(ctx, state, { verified: false });
     await audit.record({ userId: state.userId, type: EVENT_TYPES.skipped, detail: { skippableUntil: until.toISOString() } }, requestInfo(ctx));
     ctx.body = session;
     await next();

@@ -32,10 +32,9 @@ async function passwordMatches(ctx: any, userId: number | string, password: stri
 
 async function codeMatches(services: Services, ctx: any, user: Model, verifierName: string, code: string) {
   const userId = user.get('id') as string;
-  const verifier = (await services.verifiers.eligibleVerifiers()).find((v) => v.name === verifierName);
-  const factor = verifier && services.factors.get(verifier.verificationType);
-  if (!verifier || !factor || !(await services.verifiers.findBinding(userId, verifierName))) return { ok: false as const };
-  return factor.verifyCheck({ services, ctx, user, verifier }, code);
+  const picked = services.factors.pick(await services.verifiers.eligibleVerifiers(), verifierName);
+  if (!picked || !(await services.verifiers.findBinding(userId, verifierName))) return { ok: false as const };
+  return picked.factor.verifyCheck({ services, ctx, user, verifier: picked.verifier }, code);
 }
 
 /**

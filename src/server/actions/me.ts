@@ -6,6 +6,7 @@ import { ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { requestInfo } from '../audit';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { PROOF_SCHEMA, requireFreshProof } from '../proof';
+import type { Decision } from '../policy';
 import type { Services } from '../services';
 import { parseValues } from '../validation';
 
@@ -35,11 +36,10 @@ export function createMeActions(services: Services) {
     return { user: model, userId: model.get('id') as string, settings, decision };
   }
 
-  function offered(decision: { offered: { name: string; verificationType: string }[] }, name: string) {
-    const verifier = (decision.offered as any[]).find((v) => v.name === name);
-    const factor = verifier && factors.get(verifier.verificationType);
-    if (!verifier || !factor) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED);
-    return { verifier, factor };
+  function offered(decision: Decision, name: string) {
+    const picked = factors.pick(decision.offered, name);
+    if (!picked) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED);
+    return picked;
   }
 
   async function get(ctx: any, next: () => Promise<void>) {

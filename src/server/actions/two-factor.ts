@@ -70,11 +70,10 @@ export function createTwoFactorActions(services: Services) {
   }
 
   function offeredVerifier(state: Live, name: string) {
-    const verifier = state.decision.offered.find((v) => v.name === name);
-    const factor = verifier && factors.get(verifier.verificationType);
-    if (!verifier || !factor) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED);
-    const input: FactorInput = { services, ctx: null, user: state.user, verifier, challenge: state.challenge };
-    return { verifier, factor, input };
+    const picked = factors.pick(state.decision.offered, name);
+    if (!picked) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED);
+    const input: FactorInput = { services, ctx: null, user: state.user, verifier: picked.verifier, challenge: state.challenge };
+    return { ...picked, input };
   }
 
   /** Counts a miss (maybe locking the user out), or claims the one-time step of a hit. */

@@ -45,4 +45,11 @@ export class FactorRegistry {
   get(type: string): Factor | undefined {
     return this.factors.get(type);
   }
+
+  /** The verifier named `name` among `verifiers`, with its factor; null when either is missing. */
+  pick(verifiers: VerifierInfo[], name: string): { verifier: VerifierInfo; factor: Factor } | null {
+    const verifier = verifiers.find((v) => v.name === name);
+    const factor = verifier && this.factors.get(verifier.verificationType);
+    return verifier && factor ? { verifier, factor } : null;
+  }
 }

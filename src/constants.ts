@@ -26,6 +26,7 @@ export const COLLECTIONS = {
   userStates: 'twoFactorUserStates',
   totpSteps: 'twoFactorTotpSteps',
   backupCodes: 'twoFactorBackupCodes',
+  otps: 'twoFactorOtps',
   trustedDevices: 'twoFactorTrustedDevices',
   events: 'twoFactorEvents',
 } as const;
@@ -35,6 +36,9 @@ export const DEVICE_COOKIE_PREFIX = 'nb_2fa_device_';
 
 export const FACTOR_TYPES = {
   totp: 'totp',
+  emailOtp: 'email-otp',
+  /** plugin-verification's own SMS type, driven through our OTP engine. */
+  smsOtp: 'sms-otp',
 } as const;
 
 /** The verifier created on install. */

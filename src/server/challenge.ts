@@ -118,13 +118,14 @@ export class Challenges {
   }
 
   /** A signed-in user's enrolment: a row that will hold the pending secret of `twoFactorMe:bindStart`. */
-  async startEnrolment(userId: number | string, ttlSeconds: number): Promise<ChallengeRecord> {
+  async startEnrolment(userId: number | string, verifier: string, ttlSeconds: number): Promise<ChallengeRecord> {
     const row = await this.model.create({
       jti: randomUUID(),
       userId,
       authenticator: '',
       stage: 'enrol',
       status: 'live',
+      pendingVerifier: verifier,
       expiresAt: new Date(Date.now() + ttlSeconds * 1000),
     });
     return toRecord(row);

@@ -13,6 +13,7 @@ export async function resetUserTwoFactor(services: Services, userId: number | st
     }
     await services.backupCodes.remove(userId, transaction);
     await services.devices.revokeAll(userId, transaction);
+    await services.otps.removeFor(userId, transaction);
     await app.db.getCollection(COLLECTIONS.totpSteps).model.destroy({ where: { userId }, transaction });
     await app.db.getCollection(COLLECTIONS.userStates).model.update({ firstRequiredAt: null }, { where: { userId }, transaction });
   });

@@ -25,6 +25,10 @@ import { collections } from './collections';
 import { secretBoxFromEnv } from './crypto';
 import { badRequest, respondError, TwoFactorError } from './errors';
 import { BackupCodes } from './factors/backup-codes';
+import { emailOtpFactor, emailOtpOptionProblems } from './factors/email-otp';
+import { EmailOTPVerification } from './factors/email-otp/verification';
+import { OtpEngine } from './factors/otp/engine';
+import { smsOtpFactor } from './factors/sms-otp';
 import { totpFactor } from './factors/totp';
 import { totpOptionProblems } from './factors/totp/totp';
 import { TOTPVerification } from './factors/totp/verification';
@@ -45,6 +49,7 @@ const INTERNAL_COLLECTIONS = [
   COLLECTIONS.totpSteps,
   COLLECTIONS.backupCodes,
   COLLECTIONS.trustedDevices,
+  COLLECTIONS.otps,
 ];
 
 /** Reached only through their allow rule (public, loggedIn): role data scopes never apply. */
@@ -102,11 +107,19 @@ export class PluginTwoFactorAuthServer extends Plugin {
       bindingRequired: true,
       verification: TOTPVerification,
     });
+    manager.registerVerificationType(FACTOR_TYPES.emailOtp, {
+      title: tval('Email OTP', { ns: NAMESPACE }),
+      description: tval('One-time codes sent to your email address.', { ns: NAMESPACE }),
+      bindingRequired: true,
+      verification: EmailOTPVerification,
+    });
     // Our scene rule: every type that binds to a user is eligible for 2FA, ours and third-party.
     manager.addSceneRule((scene, type) => scene === SCENE && !!manager.verificationTypes.get(type)?.bindingRequired);
 
     const factors = new FactorRegistry();
     factors.register(totpFactor);
+    factors.register(emailOtpFactor);
+    factors.register(smsOtpFactor);
     const verifiers = new VerifierDirectory(this.app, manager);
     // Read through the services object so a key change (tests, future hot reload) applies everywhere.
     const box = () => this.services.box;
@@ -122,6 +135,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
       factors,
       backupCodes: new BackupCodes(this.app, box),
       devices: new TrustedDevices(this.app, box),
+      otps: new OtpEngine(this.app, box),
     };
     // Code bundled or instantiated apart (CLI command, plugin-verification's classes) finds us here.
     (this.app as any)[PLUGIN_SYMBOL] = this;
@@ -184,9 +198,13 @@ export class PluginTwoFactorAuthServer extends Plugin {
 
   /** Verifier options are edited in plugin-verification's generic form: check TOTP ones on save; keep the cache fresh. */
   private watchVerifiers() {
+    const checks: Record<string, (options: unknown) => [string, string][]> = {
+      [FACTOR_TYPES.totp]: totpOptionProblems,
+      [FACTOR_TYPES.emailOtp]: emailOtpOptionProblems,
+    };
     this.db.on('verifiers.beforeSave', async (model: any) => {
-      if (model.get('verificationType') !== FACTOR_TYPES.totp) return;
-      const [problem] = totpOptionProblems(model.get('options') || {});
+      const check = checks[model.get('verificationType')];
+      const [problem] = check ? check(model.get('options') || {}) : [];
       if (problem) throw badRequest(`options.${problem[0]}`, problem[1]);
     });
     for (const event of ['verifiers.afterSave', 'verifiers.afterDestroy']) {
@@ -202,7 +220,14 @@ export class PluginTwoFactorAuthServer extends Plugin {
     this.db.on('users.afterDestroy', async (user: any, options: any) => {
       const userId = user.get('id');
       const transaction = options?.transaction;
-      for (const name of [COLLECTIONS.challenges, COLLECTIONS.totpSteps, COLLECTIONS.userStates, COLLECTIONS.backupCodes, COLLECTIONS.trustedDevices]) {
+      for (const name of [
+        COLLECTIONS.challenges,
+        COLLECTIONS.totpSteps,
+        COLLECTIONS.userStates,
+        COLLECTIONS.backupCodes,
+        COLLECTIONS.trustedDevices,
+        COLLECTIONS.otps,
+      ]) {
         await this.db.getCollection(name).model.destroy({ where: { userId }, transaction });
       }
     });

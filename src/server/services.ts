@@ -5,6 +5,7 @@ import type { Audit } from './audit';
 import type { BackupCodes } from './factors/backup-codes';
 import type { Challenges } from './challenge';
 import type { SecretBox } from './crypto';
+import type { OtpEngine } from './factors/otp/engine';
 import type { FactorRegistry } from './factors/types';
 import type { Policy } from './policy';
 import type { SettingsStore } from './settings';
@@ -23,4 +24,5 @@ export interface Services {
   factors: FactorRegistry;
   backupCodes: BackupCodes;
   devices: TrustedDevices;
+  otps: OtpEngine;
 }

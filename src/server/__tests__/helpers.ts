@@ -10,12 +10,13 @@ import PluginTwoFactorAuthServer from '../plugin';
 export const PASSWORD = 'Secret-pass-123';
 export const BASE_PLUGINS = ['field-sort', 'users', 'auth', 'acl', 'data-source-manager', 'verification', 'system-settings', 'error-handler'];
 
-export async function createApp(options: { plugin?: boolean } = {}): Promise<MockServer> {
+export async function createApp(options: { plugin?: boolean; extraPlugins?: any[] } = {}): Promise<MockServer> {
+  const base = [...BASE_PLUGINS, ...(options.extraPlugins || [])];
   return createMockServer({
     acl: true,
     // A second app in the same process needs a name of its own.
     ...(options.plugin === false ? { name: 'bare' } : {}),
-    plugins: options.plugin === false ? BASE_PLUGINS : [...BASE_PLUGINS, PluginTwoFactorAuthServer],
+    plugins: options.plugin === false ? base : [...base, PluginTwoFactorAuthServer],
   });
 }
 

@@ -61,7 +61,7 @@ export function createMeActions(services: Services) {
     const { verifier, factor } = offered(decision, name);
     if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     await requireFreshProof(services, ctx, user, proof, settings, decision.bound[0]);
-    const enrolment = await challenges.startEnrolment(userId, ENROL_TTL_SECONDS);
+    const enrolment = await challenges.startEnrolment(userId, verifier.name, ENROL_TTL_SECONDS);
     ctx.body = await factor.bindStart({ services, ctx, user, verifier, challenge: enrolment }, { uuid });
     await next();
   }

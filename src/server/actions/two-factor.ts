@@ -24,6 +24,7 @@ const SCHEMAS = {
   none: {},
   bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true } },
   bind: { verifier: NAME, code: CODE, trustDevice: TRUST },
+  sendCode: { verifier: NAME },
   verify: {
     verifier: { ...NAME, optional: true },
     code: { ...CODE, optional: true },
@@ -79,6 +80,10 @@ export function createTwoFactorActions(services: Services) {
   /** Counts a miss (maybe locking the user out), or claims the one-time step of a hit. */
   async function settle(ctx: any, { userId, settings, challenge }: Live, verifier: string, result: CodeCheck) {
     const info = requestInfo(ctx);
+    if (!result.ok && result.reused) {
+      await audit.record({ userId, type: EVENT_TYPES.failed, verifier, detail: { stage: challenge.stage, reason: 'reused' } }, info);
+      throw new TwoFactorError(ERROR_CODES.CODE_REUSED);
+    }
     if (!result.ok) {
       const outcome = await attempts.recordFailure({
         userId,
@@ -212,6 +217,17 @@ export function createTwoFactorActions(services: Services) {
     await next();
   }
 
+  /** Message-based factors: a code to the bound receiver, throttled by the verifier's resend interval. */
+  async function sendCode(ctx: any, next: () => Promise<void>) {
+    const values = parseValues(ctx.action.params.values, SCHEMAS.sendCode);
+    const state = await liveUnlocked(ctx, 'verify');
+    const { verifier, factor, input } = offeredVerifier(state, values.verifier);
+    if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
+    if (!factor.sendCode) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED, { reason: 'no_code_to_send' });
+    ctx.body = await factor.sendCode({ ...input, ctx });
+    await next();
+  }
+
   async function skip(ctx: any, next: () => Promise<void>) {
     parseValues(ctx.action.params.values, SCHEMAS.none);
     const state = await live(ctx, 'bind');
@@ -228,8 +244,9 @@ export function createTwoFactorActions(services: Services) {
     bindStart: withErrors(bindStart),
     bind: withErrors(bind),
     verify: withErrors(verify),
+    sendCode: withErrors(sendCode),
     skip: withErrors(skip),
   };
 }
 
-export const TWO_FACTOR_ACTIONS = ['getChallenge', 'bindStart', 'bind', 'verify', 'skip'];
+export const TWO_FACTOR_ACTIONS = ['getChallenge', 'bindStart', 'bind', 'verify', 'sendCode', 'skip'];

@@ -17,7 +17,7 @@ export interface FactorInput {
 }
 
 /** A code check. `step` asks the flow to claim a one-time step (TOTP) before accepting. */
-export type CodeCheck = { ok: false } | { ok: true; step?: number; afterSuccess?: () => Promise<void> };
+export type CodeCheck = { ok: false; reused?: boolean } | { ok: true; step?: number; afterSuccess?: () => Promise<void> };
 
 export interface BindingData {
   uuid: string;
@@ -32,6 +32,8 @@ export interface Factor {
   bindCheck(input: FactorInput, code: string): Promise<CodeCheck & { binding?: BindingData }>;
   /** Stage `verify`: check the code against the user's binding. */
   verifyCheck(input: FactorInput, code: string): Promise<CodeCheck>;
+  /** Message-based factors: send a code to the bound receiver (`twoFactor:sendCode`). */
+  sendCode?(input: FactorInput): Promise<{ expiresAt: string; resendAfter: string }>;
 }
 
 export class FactorRegistry {

@@ -1,0 +1,195 @@
+import { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { MockServer } from '@nocobase/test';
+import { COLLECTIONS, RESOURCES } from '../../constants';
+import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, errorOf, restoreClock, rfcTotp, rootAgent, setSettings, signIn } from './helpers';
+
+interface Mail {
+  to: string;
+  raw: string;
+}
+
+/** A real SMTP server on a free local port, keeping every message it receives. */
+async function startSmtp() {
+  const inbox: Mail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    // nodemailer pools connections: do not wait for them when the test ends.
+    closeTimeout: 100,
+    logger: false,
+    onAuth: (_auth, _session, cb) => cb(null, { user: 'nocobase' }),
+    onData(stream, session, cb) {
+      let raw = '';
+      stream.on('data', (d) => (raw += d.toString()));
+      stream.on('end', () => {
+        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), raw });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return { inbox, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** The newest code mailed to `to`. */
+async function mailedCode(inbox: Mail[], to: string, after = 0): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const mails = inbox.filter((m) => m.to === to);
+    if (mails.length > after) {
+      const text = mails[mails.length - 1].raw.replace(/=\r?\n/g, '');
+      const match = text.match(/verification code is (\d{6})/);
+      if (match) return match[1];
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no mail for ${to}`);
+}
+
+describe('email OTP', () => {
+  let app: MockServer;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let user: any;
+  let email: string;
+
+  beforeEach(async () => {
+    smtp = await startSmtp();
+    app = await createApp({ extraPlugins: ['notification-manager', 'notification-email'] });
+    await app.db.getRepository('notificationChannels').create({
+      values: {
+        name: 'mail',
+        title: 'Mail',
+        notificationType: 'email',
+        options: { host: '127.0.0.1', port: smtp.port, secure: false, account: 'nocobase', password: 'x', from: 'security@example.com' },
+      },
+    });
+    await app.db.getRepository('verifiers').create({
+      values: { name: 'email', title: 'Email', verificationType: 'email-otp', options: { channel: 'mail' } },
+    });
+    await setSettings(app, { enforceForAll: true, verifiers: ['totp', 'email'] });
+    user = await createUser(app);
+    email = user.get('email');
+  });
+  afterEach(async () => {
+    restoreClock();
+    await destroyApp(app);
+    await smtp.close();
+  });
+
+  async function bindEmail() {
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    const start = await call(app, 'bindStart', token, { verifier: 'email' });
+    expect(start.status).toBe(200);
+    const code = await mailedCode(smtp.inbox, email);
+    const bound = await call(app, 'bind', token, { verifier: 'email', code });
+    expect(bound.status).toBe(200);
+    return bound;
+  }
+
+  it('binds the account address with a mailed code, then signs in with codes sent on demand', async () => {
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    const start = await call(app, 'bindStart', token, { verifier: 'email' });
+    expect(start.body.data).toMatchObject({ verifier: 'email', uuid: `${email[0]}***@example.com` });
+    const code = await mailedCode(smtp.inbox, email);
+    expect(smtp.inbox[0].raw).toContain('Subject: Your verification code');
+    const wrong = await call(app, 'bind', token, { verifier: 'email', code: code === '000000' ? '111111' : '000000' });
+    expect(errorOf(wrong)).toMatchObject({ code: 'TWO_FACTOR_INVALID_CODE', attemptsLeft: 4 });
+    const bound = await call(app, 'bind', token, { verifier: 'email', code });
+    expect(bound.status).toBe(200);
+    expect(bound.body.data.backupCodes).toHaveLength(10);
+    const row = await app.db.getRepository('usersVerifiers').findOne({ filter: { userId: user.get('id'), verifier: 'email' } });
+    expect(row.get('uuid')).toBe(email);
+
+    const next = (await signIn(app, email)).body.data.twoFactor;
+    expect(next.stage).toBe('verify');
+    const info = await call(app, 'getChallenge', next.token);
+    expect(info.body.data.verifiers.find((v: any) => v.name === 'email')).toMatchObject({ bound: true, boundInfo: `${email[0]}***@example.com` });
+    const sent = await call(app, 'sendCode', next.token, { verifier: 'email' });
+    expect(sent.status).toBe(200);
+    expect(new Date(sent.body.data.resendAfter).getTime()).toBeGreaterThan(Date.now() + 50_000);
+    const again = await call(app, 'sendCode', next.token, { verifier: 'email' });
+    expect(again.status).toBe(429);
+    expect(errorCode(again)).toBe('TWO_FACTOR_THROTTLED');
+    expect(errorOf(again).retryAfter).toBeGreaterThan(50);
+    const verifyCode = await mailedCode(smtp.inbox, email, 1);
+    const ok = await call(app, 'verify', next.token, { verifier: 'email', code: verifyCode });
+    expect(ok.status).toBe(200);
+    expect(typeof ok.body.data.token).toBe('string');
+
+    // The same code on a new challenge is spent.
+    const reuse = await call(app, 'verify', (await signIn(app, email)).body.data.twoFactor.token, { verifier: 'email', code: verifyCode });
+    expect(errorCode(reuse)).toBe('TWO_FACTOR_CODE_REUSED');
+  });
+
+  it('refuses an expired code, and a code replaced by a newer one', async () => {
+    await bindEmail();
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    await call(app, 'sendCode', token, { verifier: 'email' });
+    const first = await mailedCode(smtp.inbox, email, 1);
+    advanceClock(61);
+    await call(app, 'sendCode', token, { verifier: 'email' });
+    const second = await mailedCode(smtp.inbox, email, 2);
+    if (first !== second) expect(errorCode(await call(app, 'verify', token, { verifier: 'email', code: first }))).toBe('TWO_FACTOR_INVALID_CODE');
+    advanceClock(601);
+    const token2 = (await signIn(app, email)).body.data.twoFactor.token;
+    expect(errorCode(await call(app, 'verify', token2, { verifier: 'email', code: second }))).toBe('TWO_FACTOR_INVALID_CODE');
+  });
+
+  it('keeps codes out of the database in clear', async () => {
+    await bindEmail();
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    await call(app, 'sendCode', token, { verifier: 'email' });
+    const code = await mailedCode(smtp.inbox, email, 1);
+    const [tables] = await app.db.sequelize.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+    for (const { name } of tables as { name: string }[]) {
+      const [rows] = await app.db.sequelize.query(`SELECT * FROM "${name}"`);
+      const dump = JSON.stringify(rows);
+      expect(dump.includes(`"${code}"`) || dump.includes(`is ${code}`), name).toBe(false);
+    }
+    expect(await app.db.getRepository(COLLECTIONS.otps).count()).toBeGreaterThan(0);
+  });
+
+  it('lets a user with TOTP and email verify with either ("try another way")', async () => {
+    const { secret } = await enrol(app, user);
+    const agent = await app.agent().login(user);
+    const start = await agent.post(`/${RESOURCES.me}:bindStart`).send({ verifier: 'email', code: rfcTotp(secret, { stepOffset: 1 }) });
+    expect(start.status).toBe(200);
+    const bound = await agent.post(`/${RESOURCES.me}:bind`).send({ verifier: 'email', code: await mailedCode(smtp.inbox, email) });
+    expect(bound.status).toBe(200);
+    expect(bound.body.data.backupCodes).toBeUndefined();
+
+    const challenge = (await signIn(app, email)).body.data.twoFactor.token;
+    const info = await call(app, 'getChallenge', challenge);
+    expect(info.body.data.verifiers.map((v: any) => [v.name, v.bound])).toEqual([['totp', true], ['email', true]]);
+    await call(app, 'sendCode', challenge, { verifier: 'email' });
+    const byEmail = await call(app, 'verify', challenge, { verifier: 'email', code: await mailedCode(smtp.inbox, email, 1) });
+    expect(byEmail.status).toBe(200);
+    advanceClock(61);
+    const byApp = await call(app, 'verify', (await signIn(app, email)).body.data.twoFactor.token, { verifier: 'totp', code: rfcTotp(secret) });
+    expect(byApp.status).toBe(200);
+  });
+
+  it('tells the admin and offers another factor when the channel is misconfigured, never a 5xx', async () => {
+    const root = await rootAgent(app);
+    await root.post('/verifiers:update').query({ filterByTk: 'email' }).send({ options: { channel: 'missing' } });
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    const res = await call(app, 'bindStart', token, { verifier: 'email' });
+    expect(res.status).toBe(400);
+    expect(errorOf(res)).toMatchObject({ code: 'TWO_FACTOR_VERIFIER_NOT_ALLOWED', reason: 'delivery_failed' });
+    // The user can still bind another factor on the same challenge.
+    expect((await call(app, 'bindStart', token, { verifier: 'totp' })).status).toBe(200);
+    // And may ask again at once once fixed (the failed send did not start the resend timer).
+    await root.post('/verifiers:update').query({ filterByTk: 'email' }).send({ options: { channel: 'mail' } });
+    expect((await call(app, 'bindStart', token, { verifier: 'email' })).status).toBe(200);
+  });
+
+  it('refuses invalid receivers and options', async () => {
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    expect(errorCode(await call(app, 'bindStart', token, { verifier: 'email', uuid: 'not-an-email' }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    const root = await rootAgent(app);
+    const bad = await root.post('/verifiers:update').query({ filterByTk: 'email' }).send({ options: { channel: 'mail', codeLength: 3 } });
+    expect(errorOf(bad)).toMatchObject({ code: 'TWO_FACTOR_BAD_REQUEST', field: 'options.codeLength' });
+  });
+});

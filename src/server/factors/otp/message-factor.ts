@@ -1,0 +1,92 @@
+/**
+ * A factor whose codes travel by message (email, SMS). The OTP engine makes, stores and checks the
+ * codes; a `Delivery` only carries them. One implementation serves every such type.
+ */
+import { ERROR_CODES } from '../../../constants';
+import { badRequest, TwoFactorError } from '../../errors';
+import type { Services } from '../../services';
+import type { VerifierInfo } from '../../verifiers';
+import type { Factor, FactorInput } from '../types';
+import type { OtpOptions } from './engine';
+
+export interface Delivery {
+  type: string;
+  /** The receiver used when `bindStart` names none (email: the account's address). */
+  defaultReceiver(user: any): string | null;
+  isValidReceiver(receiver: string): boolean;
+  mask(receiver: string): string;
+  otpOptions(verifier: VerifierInfo): OtpOptions;
+  /** Sends the code; throws with a reason for the admin when the channel cannot deliver. */
+  send(args: { services: Services; ctx: any; user: any; verifier: VerifierInfo; receiver: string; code: string; expiresAt: Date }): Promise<void>;
+}
+
+export function messageFactor(delivery: Delivery): Factor {
+  async function sendTo(input: FactorInput, purpose: 'bind' | 'verify', receiver: string) {
+    const { services, ctx, user, verifier, challenge } = input;
+    const otp = delivery.otpOptions(verifier);
+    const issued = await services.otps.issue({
+      userId: user.get('id') as string,
+      verifier: verifier.name,
+      purpose,
+      challengeId: challenge?.jti ?? null,
+      receiver,
+      otp,
+    });
+    try {
+      await delivery.send({ services, ctx, user, verifier, receiver, code: issued.code, expiresAt: issued.expiresAt });
+    } catch (err) {
+      await services.otps.discard(issued.id);
+      services.app.log.error(`open2fa: verifier "${verifier.name}" (${delivery.type}) could not send a code: ${(err as any)?.reason || (err as Error)?.message || err}`);
+      throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED, { reason: 'delivery_failed' });
+    }
+    return issued;
+  }
+
+  return {
+    type: delivery.type,
+
+    async bindStart(input, { uuid }) {
+      const receiver = (uuid ?? delivery.defaultReceiver(input.user) ?? '').trim();
+      if (!receiver || !delivery.isValidReceiver(receiver)) throw badRequest('uuid', 'is not a valid receiver for this verifier');
+      const issued = await sendTo(input, 'bind', receiver);
+      return { verifier: input.verifier.name, uuid: delivery.mask(receiver), expiresAt: issued.expiresAt.toISOString() };
+    },
+
+    async bindCheck({ services, user, verifier, challenge }, code) {
+      const result = await services.otps.consume({
+        userId: user.get('id') as string,
+        verifier: verifier.name,
+        purpose: 'bind',
+        challengeId: challenge?.jti ?? null,
+        input: code,
+        codeLength: delivery.otpOptions(verifier).codeLength,
+      });
+      if (!result.ok) return result;
+      return { ok: true, binding: { uuid: result.receiver, meta: {} } };
+    },
+
+    async sendCode(input) {
+      const binding: any = await input.services.verifiers.findBinding(input.user.get('id') as string, input.verifier.name);
+      if (!binding?.get('uuid')) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
+      const issued = await sendTo(input, 'verify', binding.get('uuid'));
+      return { expiresAt: issued.expiresAt.toISOString(), resendAfter: issued.resendAfter.toISOString() };
+    },
+
+    async verifyCheck({ services, user, verifier, challenge }, code) {
+      const result = await services.otps.consume({
+        userId: user.get('id') as string,
+        verifier: verifier.name,
+        purpose: 'verify',
+        challengeId: challenge?.jti ?? null,
+        input: code,
+        codeLength: delivery.otpOptions(verifier).codeLength,
+      });
+      return result.ok ? { ok: true } : result;
+    },
+  };
+}
+
+/** Integer option within bounds, else the default. */
+export function intOption(raw: unknown, fallback: number, min: number, max: number) {
+  return typeof raw === 'number' && Number.isInteger(raw) && raw >= min && raw <= max ? raw : fallback;
+}

@@ -33,6 +33,7 @@ import { totpFactor } from './factors/totp';
 import { totpOptionProblems } from './factors/totp/totp';
 import { TOTPVerification } from './factors/totp/verification';
 import { FactorRegistry } from './factors/types';
+import { verificationTypeFactor } from './factors/verification-type';
 import { onPasswordChanged, resetUserTwoFactor } from './lifecycle';
 import { Policy } from './policy';
 import type { Services } from './services';
@@ -116,7 +117,9 @@ export class PluginTwoFactorAuthServer extends Plugin {
     // Our scene rule: every type that binds to a user is eligible for 2FA, ours and third-party.
     manager.addSceneRule((scene, type) => scene === SCENE && !!manager.verificationTypes.get(type)?.bindingRequired);
 
-    const factors = new FactorRegistry();
+    const factors = new FactorRegistry((type) =>
+      manager.verificationTypes.get(type) ? verificationTypeFactor(manager, type) : undefined,
+    );
     factors.register(totpFactor);
     factors.register(emailOtpFactor);
     factors.register(smsOtpFactor);

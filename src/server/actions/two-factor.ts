@@ -23,7 +23,8 @@ const TRUST = { type: 'boolean', optional: true } as const;
 const SCHEMAS = {
   none: {},
   bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true } },
-  bind: { verifier: NAME, code: CODE, trustDevice: TRUST },
+  // `uuid` is for other plugins' types whose `bind` reads it (e.g. a device id).
+  bind: { verifier: NAME, code: CODE, uuid: { type: 'string', maxLength: 255, optional: true }, trustDevice: TRUST },
   sendCode: { verifier: NAME },
   verify: {
     verifier: { ...NAME, optional: true },

@@ -27,6 +27,7 @@ export const COLLECTIONS = {
   totpSteps: 'twoFactorTotpSteps',
   backupCodes: 'twoFactorBackupCodes',
   otps: 'twoFactorOtps',
+  seenDevices: 'twoFactorSeenDevices',
   trustedDevices: 'twoFactorTrustedDevices',
   events: 'twoFactorEvents',
 } as const;

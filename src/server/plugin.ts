@@ -35,6 +35,7 @@ import { TOTPVerification } from './factors/totp/verification';
 import { FactorRegistry } from './factors/types';
 import { verificationTypeFactor } from './factors/verification-type';
 import { onPasswordChanged, resetUserTwoFactor } from './lifecycle';
+import { Notices } from './notices';
 import { Policy } from './policy';
 import type { Services } from './services';
 import { SettingsStore } from './settings';
@@ -139,7 +140,9 @@ export class PluginTwoFactorAuthServer extends Plugin {
       backupCodes: new BackupCodes(this.app, box),
       devices: new TrustedDevices(this.app, box),
       otps: new OtpEngine(this.app, box),
+      notices: undefined as unknown as Notices,
     };
+    this.services.notices = new Notices(this.services);
     // Code bundled or instantiated apart (CLI command, plugin-verification's classes) finds us here.
     (this.app as any)[PLUGIN_SYMBOL] = this;
 
@@ -230,6 +233,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
         COLLECTIONS.backupCodes,
         COLLECTIONS.trustedDevices,
         COLLECTIONS.otps,
+        COLLECTIONS.seenDevices,
       ]) {
         await this.db.getCollection(name).model.destroy({ where: { userId }, transaction });
       }
@@ -243,6 +247,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
     const userId = user.get('id');
     const verifiers = await resetUserTwoFactor(this.services, userId);
     await this.services.audit.record({ userId, type: EVENT_TYPES.adminReset, detail: { by: 'cli', verifiers } });
+    await this.services.notices.notify(userId, 'admin_reset');
     return { userId, verifiers };
   }
 

@@ -75,6 +75,9 @@ export async function requireFreshProof(
   }
   if (reason === 'missing') throw new TwoFactorError(ERROR_CODES.REAUTH_REQUIRED);
   const outcome = await services.attempts.recordFailure({ userId, settings, scope: 'proof' });
-  if (outcome.lockedUntil) throw lockedError(outcome.lockedUntil);
+  if (outcome.lockedUntil) {
+    await services.notices.notify(userId, 'locked', { until: outcome.lockedUntil.toISOString() });
+    throw lockedError(outcome.lockedUntil);
+  }
   throw new TwoFactorError(ERROR_CODES.REAUTH_REQUIRED, { reason, attemptsLeft: outcome.attemptsLeft });
 }

@@ -7,6 +7,7 @@ import type { Challenges } from './challenge';
 import type { SecretBox } from './crypto';
 import type { OtpEngine } from './factors/otp/engine';
 import type { FactorRegistry } from './factors/types';
+import type { Notices } from './notices';
 import type { Policy } from './policy';
 import type { SettingsStore } from './settings';
 import type { TrustedDevices } from './trusted-devices';
@@ -25,4 +26,5 @@ export interface Services {
   backupCodes: BackupCodes;
   devices: TrustedDevices;
   otps: OtpEngine;
+  notices: Notices;
 }

@@ -48,6 +48,7 @@ export function createSignInGuard(services: Services) {
     if (settings.allowTrustedDevices && decision.stage === 'verify' && (await services.devices.useIfValid(ctx, user.id))) {
       await services.policy.updateState(user.id, { lastVerifiedAt: new Date() });
       await services.audit.record({ userId: user.id, type: EVENT_TYPES.verified, detail: { trustedDevice: true } }, requestInfo(ctx));
+      await services.notices.recordSignIn(ctx, user.id);
       return next();
     }
 

@@ -19,8 +19,10 @@ export function createUnbindGuard(services: Services) {
       throw new TwoFactorError(ERROR_CODES.LAST_FACTOR);
     }
     await next();
-    if ((await services.verifiers.eligibleVerifiers()).some((v) => v.name === name)) {
+    const eligible = (await services.verifiers.eligibleVerifiers()).find((v) => v.name === name);
+    if (eligible) {
       await services.audit.record({ userId: user.id, type: EVENT_TYPES.unbound, verifier: name, detail: { via: 'verifiers:unbind' } }, requestInfo(ctx));
+      await services.notices.notify(user.id, 'factor_removed', { verifier: eligible.title || name });
     }
   });
 }

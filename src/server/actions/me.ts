@@ -24,7 +24,7 @@ const SCHEMAS = {
 } as const;
 
 export function createMeActions(services: Services) {
-  const { policy, verifiers, factors, challenges, attempts, audit, backupCodes, devices } = services;
+  const { policy, verifiers, factors, challenges, attempts, audit, backupCodes, devices, notices } = services;
 
   async function me(ctx: any) {
     const user = ctx.auth?.user;
@@ -89,6 +89,7 @@ export function createMeActions(services: Services) {
     });
     await attempts.recordSuccess(userId, 'proof');
     await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'self-service' } }, requestInfo(ctx));
+    await notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
     const body: Record<string, unknown> = { verifier: verifier.name, bound: true };
     if (!decision.bound.length && (await backupCodes.remaining(userId)) === 0) {
       body.backupCodes = await backupCodes.regenerate(userId);
@@ -117,6 +118,7 @@ export function createMeActions(services: Services) {
       await devices.revokeAll(userId);
     }
     await audit.record({ userId, type: EVENT_TYPES.unbound, verifier: name }, requestInfo(ctx));
+    await notices.notify(userId, 'factor_removed', { verifier: eligible.title || name });
     ctx.body = { verifier: name, bound: false };
     await next();
   }

@@ -48,7 +48,7 @@ interface Live {
 }
 
 export function createTwoFactorActions(services: Services) {
-  const { challenges, attempts, policy, audit, factors, verifiers, backupCodes, devices } = services;
+  const { challenges, attempts, policy, audit, factors, verifiers, backupCodes, devices, notices } = services;
 
   /** The live challenge and the state it must still match (design §4.4). */
   async function live(ctx: any, stage?: Stage): Promise<Live> {
@@ -95,6 +95,7 @@ export function createTwoFactorActions(services: Services) {
       await audit.record({ userId, type: EVENT_TYPES.failed, verifier, detail: { stage: challenge.stage, attemptsLeft: outcome.attemptsLeft } }, info);
       if (outcome.lockedUntil) {
         await audit.record({ userId, type: EVENT_TYPES.locked, verifier, detail: { until: outcome.lockedUntil.toISOString() } }, info);
+        await notices.notify(userId, 'locked', { until: outcome.lockedUntil.toISOString() });
         throw lockedError(outcome.lockedUntil);
       }
       throw new TwoFactorError(ERROR_CODES.INVALID_CODE, { attemptsLeft: outcome.attemptsLeft });
@@ -123,6 +124,7 @@ export function createTwoFactorActions(services: Services) {
       await policy.updateState(userId, { lastVerifiedAt: new Date() });
     }
     const session = await issueSession(ctx, challenge.authenticator, state.user);
+    await notices.recordSignIn(ctx, userId);
     if (options.trustDevice && settings.allowTrustedDevices) {
       await devices.trust(ctx, userId, settings.trustedDeviceDays);
       await audit.record({ userId, type: EVENT_TYPES.deviceTrusted, detail: { days: settings.trustedDeviceDays } }, requestInfo(ctx));
@@ -176,6 +178,7 @@ export function createTwoFactorActions(services: Services) {
           values: { userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta },
         });
         await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'sign-in' } }, requestInfo(ctx));
+        await notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
         // The first factor comes with backup codes, shown once, in this response.
         if ((await backupCodes.remaining(userId)) === 0) {
           codes = await backupCodes.regenerate(userId);
@@ -214,6 +217,7 @@ export function createTwoFactorActions(services: Services) {
     const session = await finish(ctx, state, { trustDevice });
     const remaining = await backupCodes.remaining(state.userId);
     await audit.record({ userId: state.userId, type: EVENT_TYPES.backupCodeUsed, detail: { remaining } }, requestInfo(ctx));
+    await notices.notify(state.userId, 'backup_code_used', { remaining });
     ctx.body = session;
     await next();
   }

@@ -114,6 +114,7 @@ export function createUsersActions(services: Services) {
     await findUser(userId);
     const removed = await resetUserTwoFactor(services, userId);
     await audit.record({ userId, type: EVENT_TYPES.adminReset, detail: { by: ctx.auth?.user?.id ?? null, verifiers: removed } }, requestInfo(ctx));
+    await services.notices.notify(userId, 'admin_reset');
     ctx.body = { userId, verifiers: removed };
     await next();
   }

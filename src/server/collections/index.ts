@@ -2,9 +2,10 @@ import backupCodes from './two-factor-backup-codes';
 import challenges from './two-factor-challenges';
 import events from './two-factor-events';
 import otps from './two-factor-otps';
+import seenDevices from './two-factor-seen-devices';
 import settings from './two-factor-settings';
 import totpSteps from './two-factor-totp-steps';
 import trustedDevices from './two-factor-trusted-devices';
 import userStates from './two-factor-user-states';
 
-export const collections = [settings, challenges, userStates, totpSteps, backupCodes, trustedDevices, otps, events];
+export const collections = [settings, challenges, userStates, totpSteps, backupCodes, trustedDevices, otps, seenDevices, events];

@@ -1,0 +1,139 @@
+import { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { MockServer } from '@nocobase/test';
+import { COLLECTIONS, RESOURCES } from '../../constants';
+import { describeBrowser, describeNetwork } from '../notices';
+import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, restoreClock, rfcTotp, rootAgent, setSettings, signIn, wrongCode } from './helpers';
+
+describe('notices to users', () => {
+  let app: MockServer;
+  let smtp: SMTPServer;
+  const mails: string[] = [];
+  let user: any;
+  let secret: string;
+  let backupCodes: string[];
+
+  const inApp = async () =>
+    (await app.db.getRepository('notificationInAppMessages').find({ filter: { userId: user.get('id') }, sort: ['createdAt'] })).map((m: any) => ({
+      title: m.get('title'),
+      content: m.get('content'),
+    }));
+
+  beforeEach(async () => {
+    mails.length = 0;
+    smtp = new SMTPServer({
+      authOptional: true,
+      allowInsecureAuth: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      closeTimeout: 100,
+      onAuth: (_auth, _session, cb) => cb(null, { user: 'nocobase' }),
+      onData(stream, _session, cb) {
+        let raw = '';
+        stream.on('data', (d) => (raw += d.toString()));
+        stream.on('end', () => (mails.push(raw), cb()));
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    app = await createApp({ extraPlugins: ['notification-manager', 'notification-in-app-message', 'notification-email'] });
+    const channels = app.db.getRepository('notificationChannels');
+    await channels.create({ values: { name: 'inbox', title: 'Inbox', notificationType: 'in-app-message', options: {} } });
+    await channels.create({
+      values: {
+        name: 'mail',
+        title: 'Mail',
+        notificationType: 'email',
+        options: { host: '127.0.0.1', port: (smtp.server.address() as AddressInfo).port, secure: false, account: 'a', password: 'b', from: 'security@example.com' },
+      },
+    });
+    await setSettings(app, { enforceForAll: true, lockoutThreshold: 3, maxAttemptsPerChallenge: 5 });
+    user = await createUser(app);
+    const enrolled = await enrol(app, user);
+    secret = enrolled.secret;
+    backupCodes = enrolled.session.backupCodes;
+  });
+  afterEach(async () => {
+    restoreClock();
+    await destroyApp(app);
+    await new Promise<void>((r) => smtp.close(() => r()));
+  });
+
+  it('tell the user in-app and by email about each security event, with no code in any message', async () => {
+    // Factor added (at enrolment).
+    expect((await inApp()).map((m) => m.title)).toEqual(['A verification method was added to your account']);
+
+    // A backup code used, with the count left.
+    await call(app, 'verify', (await signIn(app, user.get('email'))).body.data.twoFactor.token, { backupCode: backupCodes[0] });
+    // A lockout.
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    for (let i = 0; i < 3; i++) await call(app, 'verify', token, { verifier: 'totp', code: wrongCode(secret) });
+    // A sign-in from another browser and network.
+    advanceClock(16 * 60);
+    const other = await app
+      .agent()
+      .post('/auth:signIn')
+      .set('X-Authenticator', 'basic')
+      .set('User-Agent', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36')
+      .send({ account: user.get('email'), password: 'Secret-pass-123' });
+    const fromWindows = await call(app, 'verify', other.body.data.twoFactor.token, { verifier: 'totp', code: rfcTotp(secret) }).set(
+      'User-Agent',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36',
+    );
+    expect(fromWindows.status).toBe(200);
+    // Factor removed, then an admin reset.
+    const agent = await app.agent().login(user);
+    await setSettings(app, { enforceForAll: false });
+    advanceClock(61);
+    expect((await agent.post(`/${RESOURCES.me}:unbind`).send({ verifier: 'totp', password: 'Secret-pass-123' })).status).toBe(200);
+    const root = await rootAgent(app);
+    await root.post(`/${RESOURCES.users}:reset`).send({ userId: user.get('id') });
+
+    const messages = await inApp();
+    expect(messages.map((m) => m.title)).toEqual([
+      'A verification method was added to your account',
+      'A backup code was used to sign in',
+      'Too many failed verification attempts',
+      'New sign-in to your account',
+      'A verification method was removed from your account',
+      'Your two-factor authentication was reset',
+    ]);
+    expect(messages[1].content).toContain('9 backup codes are left');
+    expect(messages[3].content).toContain('Chrome on Windows');
+    expect(await app.db.getRepository(COLLECTIONS.events).count({ filter: { type: 'new_device_sign_in' } })).toBe(1);
+
+    for (let i = 0; i < 50 && mails.length < messages.length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(mails).toHaveLength(messages.length);
+    expect(mails.every((m) => m.includes(user.get('email')))).toBe(true);
+    const everything = JSON.stringify(messages) + mails.join('\n');
+    expect(everything).not.toContain(secret);
+    for (const c of backupCodes) expect(everything).not.toContain(c);
+    expect(everything).not.toMatch(/\b\d{6}\b/);
+  });
+
+  it('do not call the same browser and network a new device', async () => {
+    for (let i = 1; i <= 2; i++) {
+      advanceClock(61);
+      const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+      expect((await call(app, 'verify', token, { verifier: 'totp', code: rfcTotp(secret) })).status).toBe(200);
+    }
+    expect((await inApp()).map((m) => m.title)).not.toContain('New sign-in to your account');
+  });
+
+  it('describe browsers and networks roughly', () => {
+    expect(describeBrowser('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15')).toBe('Safari on macOS');
+    expect(describeBrowser('Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0')).toBe('Firefox on Linux');
+    expect(describeBrowser('')).toBe('an unknown browser');
+    expect(describeNetwork('203.0.113.77')).toBe('203.0.113.0/24');
+    expect(describeNetwork('::ffff:10.1.2.3')).toBe('10.1.2.0/24');
+    expect(describeNetwork('2001:db8:abcd:12::1')).toBe('2001:db8:abcd::/48');
+  });
+
+  it('never block a request when no channel works', async () => {
+    await app.db.getRepository('notificationChannels').destroy({ filter: { name: { $in: ['inbox', 'mail'] } } });
+    expect(errorCode(await call(app, 'verify', (await signIn(app, user.get('email'))).body.data.twoFactor.token, { backupCode: 'zzzzz-zzzzz' }))).toBe(
+      'TWO_FACTOR_INVALID_CODE',
+    );
+    const ok = await call(app, 'verify', (await signIn(app, user.get('email'))).body.data.twoFactor.token, { backupCode: backupCodes[1] });
+    expect(ok.status).toBe(200);
+  });
+});

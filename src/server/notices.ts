@@ -1,0 +1,152 @@
+/**
+ * Security notices to users (design §9): a factor added or removed, a backup code used, an admin
+ * reset, a lockout, a sign-in from a new device. In-app through every in-app message channel, and
+ * by email through the email channel of the first email-OTP verifier that names one (else the
+ * first email channel). Notices never carry a code or a secret, and never fail the request.
+ */
+import { createHash } from 'node:crypto';
+import { Op } from '@nocobase/database';
+import { COLLECTIONS, EVENT_TYPES, NAMESPACE } from '../constants';
+import { RequestInfo, requestInfo } from './audit';
+import type { Services } from './services';
+
+export type NoticeKind = 'factor_bound' | 'factor_removed' | 'backup_code_used' | 'admin_reset' | 'locked' | 'new_device';
+
+const TEXT: Record<NoticeKind, { title: string; content: string }> = {
+  factor_bound: {
+    title: 'A verification method was added to your account',
+    content: '"{{verifier}}" was added to the two-factor authentication of your account. If this was not you, contact your administrator now.',
+  },
+  factor_removed: {
+    title: 'A verification method was removed from your account',
+    content: '"{{verifier}}" was removed from the two-factor authentication of your account. If this was not you, contact your administrator now.',
+  },
+  backup_code_used: {
+    title: 'A backup code was used to sign in',
+    content: 'A backup code was used to sign in to your account. {{remaining}} backup codes are left.',
+  },
+  admin_reset: {
+    title: 'Your two-factor authentication was reset',
+    content: 'An administrator reset the two-factor authentication of your account. You will set up a verification method at your next sign-in.',
+  },
+  locked: {
+    title: 'Too many failed verification attempts',
+    content: 'After too many wrong codes, signing in to your account is blocked until {{until}}. If this was not you, change your password.',
+  },
+  new_device: {
+    title: 'New sign-in to your account',
+    content: 'Your account was signed in to from {{browser}} ({{network}}). If this was not you, change your password and contact your administrator.',
+  },
+};
+
+/** "Chrome on Windows" from a user agent; enough to tell devices apart, not to fingerprint. */
+export function describeBrowser(userAgent: string): string {
+  const ua = userAgent || '';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /OPR\/|Opera/.test(ua)
+      ? 'Opera'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Chrome\/|Chromium\//.test(ua)
+          ? 'Chrome'
+          : /Safari\//.test(ua)
+            ? 'Safari'
+            : ua
+              ? ua.split(/[\s/]/)[0].slice(0, 40)
+              : 'an unknown browser';
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /iPhone|iPad|iOS/.test(ua)
+      ? 'iOS'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /Mac OS X|Macintosh/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
+  return os ? `${browser} on ${os}` : browser;
+}
+
+/** The approximate network: IPv4 /24, IPv6 /48. */
+export function describeNetwork(ip: string): string {
+  const v4 = (ip || '').replace(/^::ffff:/, '');
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(v4)) return `${v4.split('.').slice(0, 3).join('.')}.0/24`;
+  if (ip.includes(':')) return `${ip.split(':').slice(0, 3).join(':')}::/48`;
+  return 'an unknown network';
+}
+
+export class Notices {
+  constructor(private readonly services: Services) {}
+
+  private get app() {
+    return this.services.app;
+  }
+
+  private async channels() {
+    const repo = this.app.db.getRepository('notificationChannels');
+    if (!repo) return { inApp: [] as string[], email: null as string | null };
+    const rows: any[] = await repo.find({ filter: { notificationType: { $in: ['in-app-message', 'email'] } } });
+    const inApp = rows.filter((r) => r.get('notificationType') === 'in-app-message').map((r) => r.get('name'));
+    const emails = rows.filter((r) => r.get('notificationType') === 'email').map((r) => r.get('name'));
+    const named = (await this.services.verifiers.eligibleVerifiers())
+      .filter((v) => v.verificationType === 'email-otp' && emails.includes(v.options?.channel))
+      .map((v) => v.options.channel);
+    return { inApp, email: named[0] ?? emails[0] ?? null };
+  }
+
+  async notify(userId: number | string, kind: NoticeKind, params: Record<string, string | number> = {}) {
+    try {
+      const notifications = this.app.pm.get('notification-manager') as any;
+      if (!notifications?.manager) return;
+      const user: any = await this.app.db.getRepository('users').findOne({ filterByTk: userId });
+      if (!user) return;
+      const lng = user.get('appLang') || undefined;
+      const t = (text: string) => this.app.i18n.t(text, { ns: NAMESPACE, lng, ...params, interpolation: { escapeValue: false } });
+      const title = t(TEXT[kind].title);
+      const content = t(TEXT[kind].content);
+      const { inApp, email } = await this.channels();
+      for (const channelName of inApp) {
+        await notifications.manager.sendNow({
+          channelName,
+          triggerFrom: 'two-factor-auth',
+          message: { title, content },
+          receivers: { type: 'userId', value: [Number(userId)] },
+        });
+      }
+      const address = user.get('email');
+      if (email && address) {
+        await notifications.manager.sendNow({
+          channelName: email,
+          triggerFrom: 'two-factor-auth',
+          message: { to: [address], subject: title, contentType: 'text', text: content },
+        });
+      }
+    } catch (err) {
+      this.app.log.error(`open2fa: could not notify user ${userId} (${kind}): ${(err as Error)?.message}`);
+    }
+  }
+
+  /**
+   * Remembers the browser and network of a successful sign-in; the first time a known user signs
+   * in from a new pair, writes `new_device_sign_in` and notifies them.
+   */
+  async recordSignIn(ctx: any, userId: number | string, info: RequestInfo = requestInfo(ctx)) {
+    const browser = describeBrowser(info.userAgent || '');
+    const network = describeNetwork(info.ip || '');
+    const model = this.app.db.getCollection(COLLECTIONS.seenDevices).model;
+    const fingerprint = createHash('sha256').update(`${userId}\0${browser}\0${network}`).digest('base64url');
+    const [count] = await model.update({ updatedAt: new Date() }, { where: { fingerprint } });
+    if (count > 0) return;
+    const known = await model.count({ where: { userId, fingerprint: { [Op.ne]: fingerprint } } });
+    try {
+      await model.create({ userId, fingerprint, browser, network });
+    } catch {
+      return; // a concurrent sign-in from the same device recorded it
+    }
+    if (!known) return;
+    await this.services.audit.record({ userId, type: EVENT_TYPES.newDeviceSignIn, detail: { browser, network } }, info);
+    await this.notify(userId, 'new_device', { browser, network });
+  }
+}

@@ -21,6 +21,8 @@ import registerTwoFactorResetCommand from './commands/two-factor-reset';
 import { Attempts } from './attempts';
 import { Audit } from './audit';
 import { Challenges } from './challenge';
+import enUS from '../locale/en-US.json';
+import zhCN from '../locale/zh-CN.json';
 import { collections } from './collections';
 import { secretBoxFromEnv } from './crypto';
 import { badRequest, respondError, TwoFactorError } from './errors';
@@ -102,6 +104,11 @@ export class PluginTwoFactorAuthServer extends Plugin {
   }
 
   async load() {
+    // Server-side messages (errors, notices, mails) in every language we ship, whether NocoBase
+    // found our locale files or not.
+    for (const [lng, resources] of [['en-US', enUS], ['zh-CN', zhCN]] as const) {
+      this.app.i18n.addResources(lng, NAMESPACE, resources);
+    }
     const manager = this.verificationManager;
     manager.registerVerificationType(FACTOR_TYPES.totp, {
       title: tval('Authenticator app (TOTP)', { ns: NAMESPACE }),

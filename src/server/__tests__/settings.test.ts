@@ -66,6 +66,13 @@ describe('twoFactorSettings', () => {
     expect(await get()).toEqual(before);
   });
 
+  it('answers in the language of the request', async () => {
+    const zh = await root.post(`/${RESOURCES.settings}:update`).set('X-Locale', 'zh-CN').send({ challengeTTL: 1 });
+    expect(errorOf(zh)).toMatchObject({ code: 'TWO_FACTOR_BAD_REQUEST', message: '请求无效。' });
+    const en = await root.post(`/${RESOURCES.settings}:update`).set('X-Locale', 'en-US').send({ challengeTTL: 1 });
+    expect(errorOf(en).message).toBe('The request is invalid.');
+  });
+
   it('accepts existing roles and eligible verifiers', async () => {
     const res = await update({ enforcedRoles: ['admin', 'member'], verifiers: [] });
     expect(res.status).toBe(200);

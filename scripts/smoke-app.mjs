@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let passed = 0;
@@ -68,6 +69,35 @@ async function stop(child) {
   await exited;
 }
 
+/** A local SMTP server that keeps what it receives. */
+async function startSmtp() {
+  const mails = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    closeTimeout: 100,
+    onAuth: (_a, _s, cb) => cb(null, { user: 'smoke' }),
+    onData(stream, session, cb) {
+      let raw = '';
+      stream.on('data', (d) => (raw += d));
+      stream.on('end', () => (mails.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), raw }), cb()));
+    },
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const codeFor = async (to, nth) => {
+    for (let i = 0; i < 100; i++) {
+      const list = mails.filter((m) => m.to === to);
+      const m = list[nth - 1]?.raw.replace(/=\r?\n/g, '').match(/verification code is (\d{6})/);
+      if (m) return m[1];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  };
+  return { port: server.server.address().port, codeFor, close: () => new Promise((r) => server.close(r)) };
+}
+
 async function main() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/api`;
@@ -111,6 +141,37 @@ async function main() {
     backupCodes = boundBody.data?.backupCodes || [];
     const me = await fetch(`${base}/auth:check`, { headers: { Authorization: `Bearer ${boundBody.data?.token}` } });
     check('the session works on auth:check', (await me.json()).data?.email === 'smoke@example.com');
+
+    // Email OTP against a local SMTP server, configured as an admin would.
+    const smtp = await startSmtp();
+    try {
+      const channel = await post('notificationChannels:create', {
+        name: 'smtp',
+        title: 'Local SMTP',
+        notificationType: 'email',
+        options: { host: '127.0.0.1', port: smtp.port, secure: false, account: 'smoke', password: 'x', from: 'security@example.com' },
+      }, admin);
+      const verifier = await post('verifiers:create', { name: 'email', title: 'Email', verificationType: 'email-otp', options: { channel: 'smtp' } }, admin);
+      const offered = await post('twoFactorSettings:update', { verifiers: ['totp', 'email'] }, admin);
+      check('an admin sets up an email channel, an Email OTP verifier and offers it', channel.status === 200 && verifier.status === 200 && offered.status === 200);
+      await post('users:create', { email: 'mailer@example.com', username: 'mailer', password: 'Mailer-pass-123', roles: ['member'] }, admin);
+      const mc = (await (await signIn('mailer', 'Mailer-pass-123')).json()).data?.twoFactor;
+      const mh = { 'X-Two-Factor-Token': mc?.token };
+      const started = await (await post('twoFactor:bindStart', { verifier: 'email' }, mh)).json();
+      check('bindStart mails a code to the account address', started.data?.uuid === 'm***@example.com');
+      const bindCode = await smtp.codeFor('mailer@example.com', 1);
+      const mailBound = await post('twoFactor:bind', { verifier: 'email', code: bindCode }, mh);
+      check('the mailed code binds the address and signs in', mailBound.status === 200);
+      const vc = (await (await signIn('mailer', 'Mailer-pass-123')).json()).data?.twoFactor;
+      const vh = { 'X-Two-Factor-Token': vc?.token };
+      const sent = await post('twoFactor:sendCode', { verifier: 'email' }, vh);
+      const tooSoon = await (await post('twoFactor:sendCode', { verifier: 'email' }, vh)).json();
+      check('sendCode mails a code; asking again at once is throttled', sent.status === 200 && tooSoon.errors?.[0]?.code === 'TWO_FACTOR_THROTTLED');
+      const mailVerified = await post('twoFactor:verify', { verifier: 'email', code: await smtp.codeFor('mailer@example.com', 2) }, vh);
+      check('the mailed code signs in', mailVerified.status === 200);
+    } finally {
+      await smtp.close();
+    }
   } finally {
     await stop(app);
   }

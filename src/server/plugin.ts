@@ -54,6 +54,7 @@ const INTERNAL_COLLECTIONS = [
   COLLECTIONS.backupCodes,
   COLLECTIONS.trustedDevices,
   COLLECTIONS.otps,
+  COLLECTIONS.seenDevices,
 ];
 
 /** Reached only through their allow rule (public, loggedIn): role data scopes never apply. */

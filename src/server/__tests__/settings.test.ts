@@ -130,7 +130,15 @@ describe('twoFactorSettings', () => {
   });
 
   it('keeps internal collections closed, even to root', async () => {
-    for (const name of [COLLECTIONS.challenges, COLLECTIONS.userStates, COLLECTIONS.totpSteps]) {
+    for (const name of [
+      COLLECTIONS.challenges,
+      COLLECTIONS.userStates,
+      COLLECTIONS.totpSteps,
+      COLLECTIONS.backupCodes,
+      COLLECTIONS.trustedDevices,
+      COLLECTIONS.otps,
+      COLLECTIONS.seenDevices,
+    ]) {
       const res = await root.get(`/${name}:list`);
       expect(res.status, name).toBe(404);
     }

@@ -86,16 +86,29 @@ async function startSmtp() {
     },
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  /** The code of the nth code mail to `to` (security notices go to the same inbox). */
   const codeFor = async (to, nth) => {
     for (let i = 0; i < 100; i++) {
-      const list = mails.filter((m) => m.to === to);
-      const m = list[nth - 1]?.raw.replace(/=\r?\n/g, '').match(/verification code is (\d{6})/);
-      if (m) return m[1];
+      const codes = mails
+        .filter((m) => m.to === to)
+        .map((m) => m.raw.replace(/=\r?\n/g, '').match(/verification code is (\d{6})/)?.[1])
+        .filter(Boolean);
+      if (codes[nth - 1]) return codes[nth - 1];
       await new Promise((r) => setTimeout(r, 100));
     }
     return null;
   };
   return { port: server.server.address().port, codeFor, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Waits until the app answers again (after a restart or a command). */
+async function waitHealthy(base) {
+  await new Promise((r) => setTimeout(r, 1000));
+  for (let i = 0; i < 120; i++) {
+    const ok = await fetch(`${base}/__health_check`).then(async (r) => r.ok && (await r.text()).trim() === 'ok', () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 async function main() {
@@ -142,7 +155,11 @@ async function main() {
     const me = await fetch(`${base}/auth:check`, { headers: { Authorization: `Bearer ${boundBody.data?.token}` } });
     check('the session works on auth:check', (await me.json()).data?.email === 'smoke@example.com');
 
-    // Email OTP against a local SMTP server, configured as an admin would.
+    // Email OTP against a local SMTP server, configured as an admin would: enable the email
+    // channel plugin (a restart), add a channel and a verifier, offer it.
+    const enabled = await fetch(`${base}/pm:enable?filterByTk=notification-email`, { method: 'POST', headers: admin });
+    await waitHealthy(base);
+    check('enable the "Notification: Email" plugin', enabled.status === 200);
     const smtp = await startSmtp();
     try {
       const channel = await post('notificationChannels:create', {
@@ -158,7 +175,7 @@ async function main() {
       const mc = (await (await signIn('mailer', 'Mailer-pass-123')).json()).data?.twoFactor;
       const mh = { 'X-Two-Factor-Token': mc?.token };
       const started = await (await post('twoFactor:bindStart', { verifier: 'email' }, mh)).json();
-      check('bindStart mails a code to the account address', started.data?.uuid === 'm***@example.com');
+      check('bindStart mails a code to the account address', started.data?.uuid === 'm***@example.com', JSON.stringify(started) + JSON.stringify(mc));
       const bindCode = await smtp.codeFor('mailer@example.com', 1);
       const mailBound = await post('twoFactor:bind', { verifier: 'email', code: bindCode }, mh);
       check('the mailed code binds the address and signs in', mailBound.status === 200);
@@ -205,11 +222,7 @@ async function main() {
     });
     check('`nocobase two-factor:reset smoke` resets the user', cli.status === 0 && /reset for user/.test(cli.stdout), cli.stdout + cli.stderr);
     // A command run beside a running app goes through it (gateway IPC); let it settle.
-    for (let i = 0; i < 60; i++) {
-      const ok = await fetch(`${base}/__health_check`).then((r) => r.ok, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await waitHealthy(base);
     const afterReset = await challengeFor();
     check('…whose next sign-in binds again', afterReset?.stage === 'bind');
   } finally {

@@ -90,6 +90,16 @@ describe('policy and admin control', () => {
     });
   });
 
+  it('lists everyone as unbound and not required before anyone enrols', async () => {
+    await createUser(app);
+    const unbound = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ bound: false }) });
+    expect(unbound.body.meta.count).toBe(2);
+    const notRequired = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ required: false }) });
+    expect(notRequired.body.meta.count).toBe(2);
+    const required = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ required: true }) });
+    expect(required.body.meta.count).toBe(0);
+  });
+
   it('lists users with their 2FA state, paginated and filtered', async () => {
     await setSettings(app, { enforceForAll: false });
     const alice = await createUser(app);

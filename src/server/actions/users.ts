@@ -53,17 +53,19 @@ export function createUsersActions(services: Services) {
     const settings = await services.settings.get();
     const offered = (await verifiers.offered(settings)).map((v) => v.name);
     const where: any[] = [];
+    // `NOT IN ()` would match nothing in SQL: an empty exclusion list is no condition at all.
+    const idIn = (ids: string[], include: boolean) => (include || ids.length ? { id: { [include ? Op.in : Op.notIn]: ids } } : null);
     const boundIds = offered.length ? await userIdsOf('usersVerifiers', { verifier: { [Op.in]: offered } }) : [];
-    if (filter.bound !== undefined) where.push({ id: { [filter.bound ? Op.in : Op.notIn]: boundIds } });
+    if (filter.bound !== undefined) where.push(idIn(boundIds, filter.bound));
     if (filter.required !== undefined && !settings.enforceForAll) {
       const requiredIds = new Set([
         ...boundIds,
         ...(await userIdsOf(COLLECTIONS.userStates, { enforced: true })),
         ...(settings.enforcedRoles.length ? await userIdsOf('rolesUsers', { roleName: { [Op.in]: settings.enforcedRoles } }) : []),
       ]);
-      where.push({ id: { [filter.required ? Op.in : Op.notIn]: [...requiredIds] } });
+      where.push(idIn([...requiredIds], filter.required));
     } else if (filter.required === false) {
-      where.push({ id: { [Op.in]: [] } });
+      where.push(idIn([], true));
     }
     if (filter.q) {
       // A search box: `%` and `_` typed by the admin act as LIKE wildcards, which only widens it.
@@ -72,7 +74,7 @@ export function createUsersActions(services: Services) {
     }
     const users = app.db.getCollection('users').model;
     const { count, rows } = await users.findAndCountAll({
-      where: where.length ? { [Op.and]: where } : {},
+      where: where.filter(Boolean).length ? { [Op.and]: where.filter(Boolean) } : {},
       attributes: ['id', 'nickname', 'username', 'email'],
       order: [['id', 'ASC']],
       offset: (page - 1) * pageSize,

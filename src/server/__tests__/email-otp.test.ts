@@ -1,38 +1,7 @@
-import { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { MockServer } from '@nocobase/test';
 import { COLLECTIONS, RESOURCES } from '../../constants';
+import { createMailChannel, Mail, startSmtp } from './smtp';
 import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, errorOf, restoreClock, rfcTotp, rootAgent, setSettings, signIn } from './helpers';
-
-interface Mail {
-  to: string;
-  raw: string;
-}
-
-/** A real SMTP server on a free local port, keeping every message it receives. */
-async function startSmtp() {
-  const inbox: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    // nodemailer pools connections: do not wait for them when the test ends.
-    closeTimeout: 100,
-    logger: false,
-    onAuth: (_auth, _session, cb) => cb(null, { user: 'nocobase' }),
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (d) => (raw += d.toString()));
-      stream.on('end', () => {
-        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address).join(','), raw });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { inbox, port, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 /** The newest code mailed to `to`. */
 async function mailedCode(inbox: Mail[], to: string, after = 0): Promise<string> {
@@ -57,14 +26,7 @@ describe('email OTP', () => {
   beforeEach(async () => {
     smtp = await startSmtp();
     app = await createApp({ extraPlugins: ['notification-manager', 'notification-email'] });
-    await app.db.getRepository('notificationChannels').create({
-      values: {
-        name: 'mail',
-        title: 'Mail',
-        notificationType: 'email',
-        options: { host: '127.0.0.1', port: smtp.port, secure: false, account: 'nocobase', password: 'x', from: 'security@example.com' },
-      },
-    });
+    await createMailChannel(app, smtp.port);
     await app.db.getRepository('verifiers').create({
       values: { name: 'email', title: 'Email', verificationType: 'email-otp', options: { channel: 'mail' } },
     });

@@ -1,14 +1,13 @@
-import { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { MockServer } from '@nocobase/test';
 import { COLLECTIONS, RESOURCES } from '../../constants';
 import { describeBrowser, describeNetwork } from '../notices';
+import { createMailChannel, startSmtp } from './smtp';
 import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, restoreClock, rfcTotp, rootAgent, setSettings, signIn, wrongCode } from './helpers';
 
 describe('notices to users', () => {
   let app: MockServer;
-  let smtp: SMTPServer;
-  const mails: string[] = [];
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let mails: string[] = [];
   let user: any;
   let secret: string;
   let backupCodes: string[];
@@ -20,32 +19,11 @@ describe('notices to users', () => {
     }));
 
   beforeEach(async () => {
-    mails.length = 0;
-    smtp = new SMTPServer({
-      authOptional: true,
-      allowInsecureAuth: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      closeTimeout: 100,
-      onAuth: (_auth, _session, cb) => cb(null, { user: 'nocobase' }),
-      onData(stream, _session, cb) {
-        let raw = '';
-        stream.on('data', (d) => (raw += d.toString()));
-        stream.on('end', () => (mails.push(raw), cb()));
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    smtp = await startSmtp();
     app = await createApp({ extraPlugins: ['notification-manager', 'notification-in-app-message', 'notification-email'] });
     const channels = app.db.getRepository('notificationChannels');
     await channels.create({ values: { name: 'inbox', title: 'Inbox', notificationType: 'in-app-message', options: {} } });
-    await channels.create({
-      values: {
-        name: 'mail',
-        title: 'Mail',
-        notificationType: 'email',
-        options: { host: '127.0.0.1', port: (smtp.server.address() as AddressInfo).port, secure: false, account: 'a', password: 'b', from: 'security@example.com' },
-      },
-    });
+    await createMailChannel(app, smtp.port);
     await setSettings(app, { enforceForAll: true, lockoutThreshold: 3, maxAttemptsPerChallenge: 5 });
     user = await createUser(app);
     const enrolled = await enrol(app, user);
@@ -55,7 +33,7 @@ describe('notices to users', () => {
   afterEach(async () => {
     restoreClock();
     await destroyApp(app);
-    await new Promise<void>((r) => smtp.close(() => r()));
+    await smtp.close();
   });
 
   it('tell the user in-app and by email about each security event, with no code in any message', async () => {
@@ -101,7 +79,8 @@ describe('notices to users', () => {
     expect(messages[3].content).toContain('Chrome on Windows');
     expect(await app.db.getRepository(COLLECTIONS.events).count({ filter: { type: 'new_device_sign_in' } })).toBe(1);
 
-    for (let i = 0; i < 50 && mails.length < messages.length; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 50 && smtp.inbox.length < messages.length; i++) await new Promise((r) => setTimeout(r, 50));
+    mails = smtp.inbox.map((m) => m.raw);
     expect(mails).toHaveLength(messages.length);
     expect(mails.every((m) => m.includes(user.get('email')))).toBe(true);
     const everything = JSON.stringify(messages) + mails.join('\n');

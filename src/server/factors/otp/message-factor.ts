@@ -42,6 +42,17 @@ export function messageFactor(delivery: Delivery): Factor {
     return issued;
   }
 
+  function consume({ services, user, verifier, challenge }: FactorInput, purpose: 'bind' | 'verify', code: string) {
+    return services.otps.consume({
+      userId: user.get('id') as string,
+      verifier: verifier.name,
+      purpose,
+      challengeId: challenge?.jti ?? null,
+      input: code,
+      codeLength: delivery.otpOptions(verifier).codeLength,
+    });
+  }
+
   return {
     type: delivery.type,
 
@@ -52,15 +63,8 @@ export function messageFactor(delivery: Delivery): Factor {
       return { verifier: input.verifier.name, uuid: delivery.mask(receiver), expiresAt: issued.expiresAt.toISOString() };
     },
 
-    async bindCheck({ services, user, verifier, challenge }, code) {
-      const result = await services.otps.consume({
-        userId: user.get('id') as string,
-        verifier: verifier.name,
-        purpose: 'bind',
-        challengeId: challenge?.jti ?? null,
-        input: code,
-        codeLength: delivery.otpOptions(verifier).codeLength,
-      });
+    async bindCheck(input, code) {
+      const result = await consume(input, 'bind', code);
       if (!result.ok) return result;
       return { ok: true, binding: { uuid: result.receiver, meta: {} } };
     },
@@ -72,15 +76,8 @@ export function messageFactor(delivery: Delivery): Factor {
       return { expiresAt: issued.expiresAt.toISOString(), resendAfter: issued.resendAfter.toISOString() };
     },
 
-    async verifyCheck({ services, user, verifier, challenge }, code) {
-      const result = await services.otps.consume({
-        userId: user.get('id') as string,
-        verifier: verifier.name,
-        purpose: 'verify',
-        challengeId: challenge?.jti ?? null,
-        input: code,
-        codeLength: delivery.otpOptions(verifier).codeLength,
-      });
+    async verifyCheck(input, code) {
+      const result = await consume(input, 'verify', code);
       return result.ok ? { ok: true } : result;
     },
   };

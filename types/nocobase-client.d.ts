@@ -11,7 +11,7 @@ declare module '@nocobase/client' {
   export interface Application {
     i18n: { addResources?(lng: string, ns: string, resources: Record<string, string>): void };
     apiClient: any;
-    router: any;
+    router: { add(name: string, options: { path: string; Component: any; skipAuthCheck?: boolean }): void };
     pluginSettingsManager: any;
     getPublicPath?(): string;
   }

@@ -81,7 +81,7 @@ export class VerifierDirectory {
   }
 
   /** The public view of offered verifiers for one user: bound or not, with masked bound info. */
-  async describe(ctx: unknown, offered: VerifierInfo[], bound: string[], userId: number | string) {
+  async describe(ctx: unknown, offered: VerifierInfo[], bound: string[], userId: number | string, codeLength?: (v: VerifierInfo) => number | null) {
     return Promise.all(
       offered.map(async (v) => {
         const isBound = bound.includes(v.name);
@@ -91,6 +91,7 @@ export class VerifierDirectory {
           verificationType: v.verificationType,
           bound: isBound,
           boundInfo: isBound ? await this.publicBoundInfo(ctx, v, userId) : null,
+          codeLength: codeLength?.(v) ?? null,
         };
       }),
     );

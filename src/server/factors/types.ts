@@ -32,6 +32,8 @@ export interface Factor {
   bindCheck(input: FactorInput, code: string): Promise<CodeCheck & { binding?: BindingData }>;
   /** Stage `verify`: check the code against the user's binding. */
   verifyCheck(input: FactorInput, code: string): Promise<CodeCheck>;
+  /** Digits per code, so a form can submit on the last one; null when unknown. */
+  codeLength?(verifier: VerifierInfo): number | null;
   /** Message-based factors: send a code to the bound receiver (`twoFactor:sendCode`). */
   sendCode?(input: FactorInput): Promise<{ expiresAt: string; resendAfter: string }>;
 }

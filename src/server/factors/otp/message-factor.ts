@@ -56,6 +56,8 @@ export function messageFactor(delivery: Delivery): Factor {
   return {
     type: delivery.type,
 
+    codeLength: (verifier) => delivery.otpOptions(verifier).codeLength,
+
     async bindStart(input, { uuid }) {
       const receiver = (uuid ?? delivery.defaultReceiver(input.user) ?? '').trim();
       if (!receiver || !delivery.isValidReceiver(receiver)) throw badRequest('uuid', 'is not a valid receiver for this verifier');

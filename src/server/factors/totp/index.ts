@@ -43,6 +43,8 @@ export async function readBoundSecret(services: Services, userId: string | numbe
 export const totpFactor: Factor = {
   type: FACTOR_TYPES.totp,
 
+  codeLength: (verifier) => totpOptions(verifier.options).digits,
+
   async bindStart({ services, user, verifier, challenge }: FactorInput) {
     if (!challenge) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     const options = totpOptions(verifier.options);

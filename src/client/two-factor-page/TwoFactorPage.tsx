@@ -270,7 +270,11 @@ export function createTwoFactorPage(app: any) {
     return (
       <Space direction="vertical" size="middle" style={{ width: '100%' }}>
         <Typography.Title level={4}>{t('Set up two-factor authentication')}</Typography.Title>
-        <Typography.Text type="secondary">{t('Your organisation requires a second step when you sign in. Choose a method:')}</Typography.Text>
+        <Typography.Text type="secondary">
+          {info.verifiers.length > 1
+            ? t('Your organisation requires a second step when you sign in. Choose a method:')
+            : t('Your organisation requires a second step when you sign in.')}
+        </Typography.Text>
         {info.verifiers.length > 1 && (
           <Radio.Group value={choice} onChange={(e: any) => setChoice(e.target.value)}>
             <Space direction="vertical">

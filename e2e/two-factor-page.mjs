@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * Browser test of the /2fa sign-in step in the real app (Debian chromium + playwright-core):
+ * a required user signs in through NocoBase's sign-in page, binds an authenticator app from the
+ * QR page, saves the backup codes, lands in the app; signs in again and verifies a code; then
+ * signs in with a backup code. Screenshots (en-US, zh-CN) go to .e2e/screens/.
+ * Usage: node e2e/two-factor-page.mjs <baseUrl>   (an app started by `npm start` or test:app)
+ */
+import { execSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] || 'http://localhost:13000';
+const shots = '.e2e/screens';
+mkdirSync(shots, { recursive: true });
+let passed = 0;
+let failed = 0;
+const check = (label, ok, detail = '') => {
+  ok ? passed++ : failed++;
+  console.log(`${ok ? '✔' : '✖'} ${label}${ok || !detail ? '' : ` — ${detail}`}`);
+};
+
+function totp(secret, offset = 0) {
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, v = 0;
+  const bytes = [];
+  for (const c of secret) { v = (v << 5) | a.indexOf(c); bits += 5; if (bits >= 8) { bytes.push((v >>> (bits - 8)) & 255); bits -= 8; } }
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
+  const mac = createHmac('sha1', Buffer.from(bytes)).update(msg).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+const api = async (path, body, token) =>
+  (await fetch(`${base}/api/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Authenticator': 'basic', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })).json();
+
+async function main() {
+  const root = (await api('auth:signIn', { account: 'admin@nocobase.com', password: 'admin123' })).data?.token;
+  if (!root) throw new Error('root sign-in failed (is 2FA already enforced for root in this app?)');
+  const stamp = Date.now();
+  const users = { en: `ui-en-${stamp}`, zh: `ui-zh-${stamp}` };
+  // Enforce 2FA for a role of their own, so root (who holds every preset role) stays free.
+  await api('roles:create', { name: 'ui2fa', title: '2FA users' }, root);
+  for (const [lang, username] of Object.entries(users)) {
+    await api('users:create', { username, email: `${username}@example.com`, password: 'Ui-pass-12345', roles: ['member', 'ui2fa'], appLang: lang === 'zh' ? 'zh-CN' : 'en-US' }, root);
+  }
+  await api('twoFactorSettings:update', { enforcedRoles: ['ui2fa'] }, root);
+  // Let users pick Chinese (a fresh app enables English only).
+  await fetch(`${base}/api/systemSettings:update?filterByTk=1`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${root}` },
+    body: JSON.stringify({ enabledLanguages: ['en-US', 'zh-CN'] }),
+  });
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || execSync('command -v chromium').toString().trim(),
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    for (const [lang, username] of Object.entries(users)) {
+      const locale = lang === 'zh' ? 'zh-CN' : 'en-US';
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.addInitScript((l) => {
+        for (const p of ['NOCOBASE_', 'NOCOBASE_MAIN_']) localStorage.setItem(`${p}LOCALE`, l);
+      }, locale);
+
+      const signIn = async () => {
+        await page.goto(`${base}/signin?redirect=%2Fadmin`);
+        await page.locator('input:not([type=password])').first().fill(username);
+        await page.locator('input[type=password]').fill('Ui-pass-12345');
+        await page.locator('button[type=submit], button:has-text("Sign in"), button:has-text("登录")').first().click();
+        await page.waitForURL(/\/2fa/, { timeout: 20000 });
+      };
+
+      // First sign-in: bind.
+      await signIn();
+      check(`[${locale}] the password step lands on /2fa, keeping ?redirect=`, page.url().includes('/2fa?redirect=%2Fadmin'));
+      await page.getByTestId('two-factor-secret').waitFor({ timeout: 20000 });
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: `${shots}/bind-${locale}.png` });
+      const secret = (await page.getByTestId('two-factor-secret').innerText()).trim();
+      check(`[${locale}] the bind step shows a QR code and the key`, /^[A-Z2-7]{32}$/.test(secret) && (await page.getByTestId('two-factor-qr').isVisible()));
+      await page.getByTestId('two-factor-code').fill('000000' === totp(secret) ? '111111' : '000000');
+      await page.getByTestId('two-factor-error').waitFor({ timeout: 10000 });
+      await page.screenshot({ path: `${shots}/bind-wrong-code-${locale}.png` });
+      check(`[${locale}] a wrong code says how many attempts are left`, /4/.test(await page.getByTestId('two-factor-error').innerText()));
+      await page.getByTestId('two-factor-code').fill(totp(secret));
+      await page.getByTestId('two-factor-backup-codes').waitFor({ timeout: 15000 });
+      await page.screenshot({ path: `${shots}/backup-codes-${locale}.png` });
+      const codes = (await page.getByTestId('two-factor-backup-codes').innerText()).split(/\s+/).filter(Boolean);
+      check(`[${locale}] the backup codes are shown once, with "I have saved them"`, codes.length === 10 && (await page.getByTestId('two-factor-continue').isDisabled()));
+      await page.getByTestId('two-factor-saved').click();
+      await page.getByTestId('two-factor-continue').click();
+      await page.waitForURL(/\/admin/, { timeout: 20000 });
+      await page.waitForTimeout(1500);
+      check(`[${locale}] Continue lands in the app, signed in`, !page.url().includes('signin'));
+      await page.screenshot({ path: `${shots}/signed-in-${locale}.png` });
+
+      // Second sign-in: verify with the next code.
+      await page.evaluate(() => localStorage.clear());
+      await context.clearCookies();
+      await signIn();
+      await page.getByTestId('two-factor-code').waitFor({ timeout: 20000 });
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: `${shots}/verify-${locale}.png` });
+      await page.getByTestId('two-factor-code').fill(totp(secret, 1));
+      await page.waitForURL(/\/admin/, { timeout: 20000 });
+      check(`[${locale}] the verify step signs in on the last digit`, page.url().includes('/admin'));
+
+      // Third: "try another way" with a backup code.
+      await page.evaluate(() => localStorage.clear());
+      await context.clearCookies();
+      await signIn();
+      await page.getByRole('tab', { name: lang === 'zh' ? '备用码' : 'Backup code' }).click();
+      await page.getByTestId('two-factor-code').fill(codes[0]);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/admin/, { timeout: 20000 });
+      check(`[${locale}] a backup code signs in from the "Backup code" tab`, page.url().includes('/admin'));
+      check(`[${locale}] no page errors`, errors.length === 0, errors.join(' | '));
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  failed++;
+  console.error(err);
+}
+console.log(`\nbrowser: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -36,6 +36,7 @@ const MESSAGE_TYPES = new Set(['email-otp', 'sms-otp']);
 const FLASH_KEY = 'open2fa:flash';
 
 export function createTwoFactorPage(app: any) {
+  // Verifier titles go through it too: the default ones are translated, an admin's own stay as typed.
   const t = (key: string, options?: Record<string, unknown>) => app.i18n.t(key, { ns: NAMESPACE, ...options });
 
   function publicPath() {
@@ -189,7 +190,7 @@ export function createTwoFactorPage(app: any) {
     };
     const tabs = bound.map((v) => ({
       key: v.name,
-      label: v.title,
+      label: t(v.title),
       children: (
         <Space direction="vertical" style={{ width: '100%' }}>
           <Typography.Text type="secondary">
@@ -280,7 +281,7 @@ export function createTwoFactorPage(app: any) {
             <Space direction="vertical">
               {info.verifiers.map((v) => (
                 <Radio key={v.name} value={v.name}>
-                  {v.title}
+                  {t(v.title)}
                 </Radio>
               ))}
             </Space>

@@ -75,6 +75,7 @@ export function createMeActions(services: Services) {
     const enrolment = await challenges.findEnrolment(userId, verifier.name);
     if (!enrolment) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     const result = await factor.bindCheck({ services, ctx, user, verifier, challenge: enrolment }, values.code);
+    if (!result.ok && result.reused) throw new TwoFactorError(ERROR_CODES.CODE_REUSED);
     if (!result.ok || !result.binding) {
       const outcome = await attempts.recordFailure({ userId, settings, scope: 'proof' });
       await audit.record({ userId, type: EVENT_TYPES.failed, verifier: verifier.name, detail: { during: 'self-service bind' } }, requestInfo(ctx));

@@ -31,7 +31,7 @@ describe('twoFactorMe (personal center)', () => {
     expect(res.body.data).toEqual({
       required: false,
       requiredBecause: [],
-      verifiers: [{ name: 'totp', title: 'Authenticator app', verificationType: 'totp', bound: false, boundInfo: null }],
+      verifiers: [{ name: 'totp', title: 'Authenticator app', verificationType: 'totp', bound: false, boundInfo: null, codeLength: 6 }],
       backupCodes: { remaining: 0 },
       trustedDevices: [],
     });

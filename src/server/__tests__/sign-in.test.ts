@@ -163,7 +163,7 @@ describe('sign-in guard', () => {
       requiredBecause: ['all'],
       allowTrustedDevices: true,
       lockedUntil: null,
-      verifiers: [{ name: 'totp', title: 'Authenticator app', verificationType: 'totp', bound: false, boundInfo: null }],
+      verifiers: [{ name: 'totp', title: 'Authenticator app', verificationType: 'totp', bound: false, boundInfo: null, codeLength: 6 }],
       backupCodes: { remaining: 0 },
     });
   });

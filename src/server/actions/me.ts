@@ -48,7 +48,7 @@ export function createMeActions(services: Services) {
     ctx.body = {
       required: decision.required,
       requiredBecause: decision.requiredBecause,
-      verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, userId),
+      verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, userId, (v) => factors.codeLength(v)),
       backupCodes: { remaining: await backupCodes.remaining(userId) },
       trustedDevices: await devices.list(ctx, userId),
     };

@@ -145,9 +145,7 @@ export function createTwoFactorActions(services: Services) {
       allowTrustedDevices: settings.allowTrustedDevices,
       trustedDeviceDays: settings.trustedDeviceDays,
       lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
-      verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, user.get('id') as string, (v) =>
-        factors.get(v.verificationType)?.codeLength?.(v) ?? null,
-      ),
+      verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, user.get('id') as string, (v) => factors.codeLength(v)),
       backupCodes: { remaining: await backupCodes.remaining(userId) },
     };
     await next();

@@ -53,6 +53,11 @@ export class FactorRegistry {
     return this.factors.get(type) ?? this.fallback?.(type);
   }
 
+  /** Digits per code of a verifier, when its factor knows. */
+  codeLength(verifier: VerifierInfo): number | null {
+    return this.get(verifier.verificationType)?.codeLength?.(verifier) ?? null;
+  }
+
   /** The verifier named `name` among `verifiers`, with its factor; null when either is missing. */
   pick(verifiers: VerifierInfo[], name: string): { verifier: VerifierInfo; factor: Factor } | null {
     const verifier = verifiers.find((v) => v.name === name);

@@ -5,10 +5,8 @@
  * Run it against `npm start`. The UI language follows the browser locale passed as `lang` only
  * where the app has no language set for the user.
  */
-import { execSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { launchChromium, totp } from './support.mjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 
 const base = process.argv[2] || 'http://localhost:13000';
 const lang = process.argv[3] || 'en-US';
@@ -16,17 +14,6 @@ const out = '.e2e';
 mkdirSync(out, { recursive: true });
 const secretFile = `${out}/root-totp-secret.txt`;
 
-function totp(secret, offset = 0) {
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, v = 0;
-  const bytes = [];
-  for (const c of secret) { v = (v << 5) | a.indexOf(c); bits += 5; if (bits >= 8) { bytes.push((v >>> (bits - 8)) & 255); bits -= 8; } }
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
-  const mac = createHmac('sha1', Buffer.from(bytes)).update(msg).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 
 const post = async (action, body, headers = {}) =>
   (await fetch(`${base}/api/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) })).json();
@@ -50,10 +37,7 @@ async function rootToken() {
 }
 
 const token = await rootToken();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || execSync('command -v chromium').toString().trim(),
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: lang });
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));

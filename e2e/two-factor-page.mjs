@@ -6,10 +6,8 @@
  * signs in with a backup code. Screenshots (en-US, zh-CN) go to .e2e/screens/.
  * Usage: node e2e/two-factor-page.mjs <baseUrl>   (an app started by `npm start` or test:app)
  */
-import { execSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { launchChromium, totp } from './support.mjs';
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 
 const base = process.argv[2] || 'http://localhost:13000';
 const shots = '.e2e/screens';
@@ -21,17 +19,6 @@ const check = (label, ok, detail = '') => {
   console.log(`${ok ? '✔' : '✖'} ${label}${ok || !detail ? '' : ` — ${detail}`}`);
 };
 
-function totp(secret, offset = 0) {
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, v = 0;
-  const bytes = [];
-  for (const c of secret) { v = (v << 5) | a.indexOf(c); bits += 5; if (bits >= 8) { bytes.push((v >>> (bits - 8)) & 255); bits -= 8; } }
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
-  const mac = createHmac('sha1', Buffer.from(bytes)).update(msg).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
 
 const api = async (path, body, token) =>
   (await fetch(`${base}/api/${path}`, {
@@ -58,10 +45,7 @@ async function main() {
     body: JSON.stringify({ enabledLanguages: ['en-US', 'zh-CN'] }),
   });
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || execSync('command -v chromium').toString().trim(),
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     for (const [lang, username] of Object.entries(users)) {
       const locale = lang === 'zh' ? 'zh-CN' : 'en-US';

@@ -92,8 +92,9 @@ export function createMeActions(services: Services) {
     await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'self-service' } }, requestInfo(ctx));
     await notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
     const body: Record<string, unknown> = { verifier: verifier.name, bound: true };
-    if (!decision.bound.length && (await backupCodes.remaining(userId)) === 0) {
-      body.backupCodes = await backupCodes.regenerate(userId);
+    const codes = decision.bound.length ? [] : await backupCodes.firstSet(userId);
+    if (codes.length) {
+      body.backupCodes = codes;
       await audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { during: 'self-service bind' } }, requestInfo(ctx));
     }
     ctx.body = body;

@@ -180,8 +180,8 @@ export function createTwoFactorActions(services: Services) {
         await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'sign-in' } }, requestInfo(ctx));
         await notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
         // The first factor comes with backup codes, shown once, in this response.
-        if ((await backupCodes.remaining(userId)) === 0) {
-          codes = await backupCodes.regenerate(userId);
+        codes = await backupCodes.firstSet(userId);
+        if (codes.length) {
           await audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { count: codes.length, during: 'sign-in' } }, requestInfo(ctx));
         }
       },

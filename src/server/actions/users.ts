@@ -53,8 +53,8 @@ export function createUsersActions(services: Services) {
     const settings = await services.settings.get();
     const offered = (await verifiers.offered(settings)).map((v) => v.name);
     const where: any[] = [];
-    // `NOT IN ()` would match nothing in SQL: an empty exclusion list is no condition at all.
-    const idIn = (ids: string[], include: boolean) => (include || ids.length ? { id: { [include ? Op.in : Op.notIn]: ids } } : null);
+    // Sequelize renders `IN []` as matching nothing and `NOT IN []` as no condition, as wanted.
+    const idIn = (ids: string[], include: boolean) => ({ id: { [include ? Op.in : Op.notIn]: ids } });
     const boundIds = offered.length ? await userIdsOf('usersVerifiers', { verifier: { [Op.in]: offered } }) : [];
     if (filter.bound !== undefined) where.push(idIn(boundIds, filter.bound));
     if (filter.required !== undefined && !settings.enforceForAll) {
@@ -74,7 +74,7 @@ export function createUsersActions(services: Services) {
     }
     const users = app.db.getCollection('users').model;
     const { count, rows } = await users.findAndCountAll({
-      where: where.filter(Boolean).length ? { [Op.and]: where.filter(Boolean) } : {},
+      where: where.length ? { [Op.and]: where } : {},
       attributes: ['id', 'nickname', 'username', 'email'],
       order: [['id', 'ASC']],
       offset: (page - 1) * pageSize,

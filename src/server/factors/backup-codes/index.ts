@@ -52,6 +52,11 @@ export class BackupCodes {
     return codes;
   }
 
+  /** The set that comes with a user's first factor: new codes if they have none left, else none. */
+  async firstSet(userId: number | string): Promise<string[]> {
+    return (await this.remaining(userId)) === 0 ? this.regenerate(userId) : [];
+  }
+
   /** Uses a code: true for exactly one caller, however many race with the same code. */
   async consume(userId: number | string, input: string): Promise<boolean> {
     const normalized = normalizeBackupCode(input);

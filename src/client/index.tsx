@@ -1,18 +1,34 @@
 import { Plugin } from '@nocobase/client';
 import { message } from 'antd';
-import { NAMESPACE } from '../constants';
+import { ACL_SNIPPET, NAMESPACE } from '../constants';
+import { createTwoFactorSettingsPage } from './admin/TwoFactorSettingsPage';
 import { PENDING_KEY } from './api';
+import { translator } from './shared';
 import { createTwoFactorPage, FLASH_KEY } from './two-factor-page/TwoFactorPage';
+import { createTwoFactorMe } from './user-center/TwoFactorMe';
+import { registerVerificationTypes } from './verification-types';
 
 const SIGN_IN = /(^|\/)auth:signIn(\?|$)/;
 
 /**
- * Client side of open2fa (v1 client): the `/2fa` sign-in step, and the response interceptor that
- * sends a password sign-in answered with a challenge (`code: 302`) there, keeping `?redirect=`.
+ * Client side of open2fa (v1 client): the `/2fa` sign-in step and the response interceptor that
+ * sends a password sign-in answered with a challenge (`code: 302`) there, keeping `?redirect=`;
+ * the admin tab under Settings → Authentication; the personal-center item; and our verification
+ * types' forms in plugin-verification's registry.
  */
 export class PluginTwoFactorAuthClient extends Plugin {
   async load() {
+    const t = translator(this.app);
     this.app.router.add('auth.two-factor', { path: '/2fa', Component: createTwoFactorPage(this.app), skipAuthCheck: true });
+    this.app.pluginSettingsManager.add('auth.two-factor', {
+      title: t('Two-factor authentication'),
+      icon: 'SafetyCertificateOutlined',
+      Component: createTwoFactorSettingsPage(this.app),
+      aclSnippet: ACL_SNIPPET,
+      sort: 2,
+    });
+    this.app.addUserCenterSettingsItem({ name: 'two-factor', Component: createTwoFactorMe(this.app), sort: 160 });
+    registerVerificationTypes(this.app, t);
 
     this.app.apiClient.axios.interceptors.response.use((res: any) => {
       const body = res?.data?.data;

@@ -29,6 +29,23 @@ describe('twoFactorSettings', () => {
     expect(types.body.data.map((t: any) => t.name)).toContain('totp');
   });
 
+  it('get lists what the admin tab picks from: eligible verifiers and roles (not anonymous)', async () => {
+    await app.db.getRepository('verifiers').create({ values: { name: 'sms', title: 'SMS', verificationType: 'sms-otp', options: {} } });
+    await app.db.getRepository('roles').create({ values: { name: 'finance', title: 'Finance' } });
+    const { choices } = await get();
+    expect(choices.verifiers).toEqual(
+      expect.arrayContaining([
+        { name: 'totp', title: 'Authenticator app', verificationType: 'totp' },
+        { name: 'sms', title: 'SMS', verificationType: 'sms-otp' },
+      ]),
+    );
+    expect(choices.verifiers[0]).not.toHaveProperty('options');
+    const roles = choices.roles.map((r: any) => r.name);
+    expect(roles).toEqual(expect.arrayContaining(['admin', 'member', 'root', 'finance']));
+    expect(roles).not.toContain('anonymous');
+    expect(choices.roles.find((r: any) => r.name === 'finance').title).toBe('Finance');
+  });
+
   it('updates any subset of fields', async () => {
     const res = await update({ enforceForAll: true, challengeTTL: 600, lockoutMinutes: 30 });
     expect(res.status).toBe(200);

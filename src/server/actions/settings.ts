@@ -44,9 +44,20 @@ export function createSettingsActions(services: Services) {
     return [...loses].filter((u) => !keeps.has(u)).length;
   }
 
+  /** What the admin tab offers to pick from: eligible verifiers and the roles people sign in with. */
+  async function choices() {
+    const roles = await app.db.getRepository('roles').find({ fields: ['name', 'title'], sort: ['name'] });
+    return {
+      verifiers: (await verifiers.eligibleVerifiers()).map(({ name, title, verificationType }) => ({ name, title, verificationType })),
+      roles: roles
+        .map((r: any) => ({ name: r.get('name') as string, title: (r.get('title') as string) || r.get('name') }))
+        .filter((r: { name: string }) => r.name !== 'anonymous'),
+    };
+  }
+
   async function get(ctx: any, next: () => Promise<void>) {
     parseValues(ctx.action.params.values, {});
-    ctx.body = { ...(await services.settings.get()), enforcementDisabledByEnv: enforcementDisabledByEnv() };
+    ctx.body = { ...(await services.settings.get()), enforcementDisabledByEnv: enforcementDisabledByEnv(), choices: await choices() };
     await next();
   }
 

@@ -16,5 +16,7 @@ export default {
     { type: 'string', name: 'ip' },
     { type: 'string', name: 'userAgent', length: 512 },
     { type: 'json', name: 'detail', defaultValue: {} },
+    // For the admin tab's audit log (`appends: ['user']`); rows outlive their user, so no constraint.
+    { type: 'belongsTo', name: 'user', target: 'users', foreignKey: 'userId', constraints: false },
   ],
 } as CollectionOptions;

@@ -39,6 +39,7 @@ const TEXT = {
 async function newPage(browser, locale) {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale });
   const page = await context.newPage();
+  page.setDefaultTimeout(60000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript((l) => {
@@ -128,6 +129,13 @@ async function main() {
       await page.getByRole('tab', { name: TEXT['zh-CN'].users }).click();
       await page.getByTestId('two-factor-users').waitFor();
       await shot(page, 'admin-users-zh-CN');
+      await page.getByRole('tab', { name: TEXT['zh-CN'].audit }).click();
+      await page.getByTestId('two-factor-events').waitFor();
+      await shot(page, 'admin-audit-zh-CN');
+      await page.goto(`${base}/admin/settings/verification`);
+      await page.locator('.ant-table-row', { hasText: 'totp' }).getByText('编辑', { exact: true }).click();
+      await page.getByText('允许的时钟偏差（步数）').waitFor({ timeout: 15000 });
+      await shot(page, 'verification-totp-zh-CN');
       allErrors.push(...errors);
       await context.close();
     }
@@ -147,6 +155,14 @@ async function main() {
       await shot(page, 'admin-policy-invalid-en-US');
       check('[en-US] nothing was saved', (await api('twoFactorSettings:get', undefined, root)).data.challengeTTL === 300);
       await ttl.fill('300');
+
+      // The authenticator app's options are editable under Settings → Verification.
+      await page.goto(`${base}/admin/settings/verification`);
+      await page.locator('.ant-table-row', { hasText: 'totp' }).getByText('Edit', { exact: true }).click();
+      await page.getByText('Accepted clock drift (steps)').waitFor({ timeout: 15000 });
+      check('[en-US] the totp verifier shows its options form under Settings → Verification', (await page.getByText('Algorithm', { exact: true }).count()) > 0);
+      await shot(page, 'verification-totp-en-US');
+      await openAdminTab(page);
       await page.getByTestId('policy-enforceForAll').click();
       await page.getByTestId('policy-save').click();
       await page.locator('.ant-message-success').waitFor({ timeout: 10000 });
@@ -259,6 +275,11 @@ async function main() {
       await zh.getByTestId('two-factor-regenerate').click();
       await zh.getByTestId('two-factor-proceed').waitFor();
       await shot(zh, 'me-regenerate-zh-CN');
+      await zh.getByTestId('two-factor-proof-password').fill(PASSWORD);
+      await zh.getByTestId('two-factor-proceed').click();
+      await zh.getByTestId('two-factor-backup-codes').waitFor({ timeout: 10000 });
+      check('[zh-CN] new backup codes are shown once', (await zh.getByTestId('two-factor-backup-codes').innerText()).split(/\s+/).filter(Boolean).length === 10);
+      await shot(zh, 'me-new-codes-zh-CN');
       allErrors.push(...errors);
       await context.close();
     }

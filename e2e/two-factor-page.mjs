@@ -10,7 +10,7 @@ import { launchChromium, totp } from './support.mjs';
 import { mkdirSync } from 'node:fs';
 
 const base = process.argv[2] || 'http://localhost:13000';
-const shots = '.e2e/screens';
+const shots = process.env.SCREENSHOTS || '.e2e/screens';
 mkdirSync(shots, { recursive: true });
 let passed = 0;
 let failed = 0;
@@ -51,6 +51,7 @@ async function main() {
       const locale = lang === 'zh' ? 'zh-CN' : 'en-US';
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale });
       const page = await context.newPage();
+      page.setDefaultTimeout(60000);
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.addInitScript((l) => {
@@ -85,7 +86,8 @@ async function main() {
       await page.getByTestId('two-factor-saved').click();
       await page.getByTestId('two-factor-continue').click();
       await page.waitForURL(/\/admin/, { timeout: 20000 });
-      await page.waitForTimeout(1500);
+      await page.getByTestId('user-center-button').waitFor({ timeout: 30000 }).catch(() => {});
+      await page.waitForTimeout(500);
       check(`[${locale}] Continue lands in the app, signed in`, !page.url().includes('signin'));
       await page.screenshot({ path: `${shots}/signed-in-${locale}.png` });
 
@@ -99,6 +101,7 @@ async function main() {
       await page.getByTestId('two-factor-code').fill(totp(secret, 1));
       await page.waitForURL(/\/admin/, { timeout: 20000 });
       check(`[${locale}] the verify step signs in on the last digit`, page.url().includes('/admin'));
+      await page.getByTestId('user-center-button').waitFor({ timeout: 30000 });
 
       // Third: "try another way" with a backup code.
       await page.evaluate(() => localStorage.clear());

@@ -32,8 +32,17 @@ export interface VerifierView {
 /** Types whose codes are sent by message (email, SMS): they need a "Send code" button. */
 export const MESSAGE_TYPES = new Set(['email-otp', 'sms-otp']);
 
+/** Our namespace; values are not HTML-escaped (React does that), so dates and names stay as typed. */
 export function translator(app: any): T {
-  return (key, options) => app.i18n.t(key, { ns: NAMESPACE, ...options });
+  return (key, options) => app.i18n.t(key, { ns: NAMESPACE, interpolation: { escapeValue: false }, ...options });
+}
+
+/** `2026-11-23 16:24` in the browser's time zone; a dash for nothing. */
+export function formatTime(value?: string | null) {
+  if (!value) return '—';
+  const d = new Date(value);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 /**

@@ -52,7 +52,7 @@ const emailOptions = (tt: T) => ({
   subject: field(tt('Subject'), 'Input', { 'x-component-props': { maxLength: 200 }, description: note(tt('Leave empty for the default, translated to the user’s language.')) }),
   body: field(tt('Message'), 'Input.TextArea', {
     'x-component-props': { maxLength: 5000, autoSize: { minRows: 3 } },
-    description: note(tt('Placeholders: {{code}} and {{minutes}}. Leave empty for the default.', { code: '{{code}}', minutes: '{{minutes}}' })),
+    description: note(tt('Placeholders: {{code}}, {{minutes}} and {{email}}. Leave empty for the default.', { code: '{{code}}', minutes: '{{minutes}}', email: '{{email}}' })),
   }),
 });
 

@@ -23,7 +23,7 @@ import {
   Tooltip,
   Typography,
 } from 'antd';
-import { apiCaller, describeError, T, translator } from '../shared';
+import { apiCaller, describeError, formatTime, T, translator } from '../shared';
 
 interface Choice {
   name: string;
@@ -103,13 +103,6 @@ export function titleOf(app: any, t: T, title?: string | null) {
   const m = /^\{\{\s*t\(\s*["']([^"']+)["']\s*(?:,\s*\{\s*ns:\s*["']([^"']+)["']\s*\})?\s*\)\s*\}\}$/.exec(title);
   if (m) return app.i18n.t(m[1], { ns: m[2] ? [m[2], 'client'] : ['client'] });
   return t(title);
-}
-
-function formatTime(value?: string | null) {
-  if (!value) return '—';
-  const d = new Date(value);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 export function createTwoFactorSettingsPage(app: any) {

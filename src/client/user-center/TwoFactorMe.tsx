@@ -8,7 +8,7 @@ import { Alert, Button, Drawer, Input, List, message, Modal, Popconfirm, Radio, 
 import { DropdownVisibleContext, SchemaSettingsItem } from '@nocobase/client';
 import { titleOf } from '../admin/TwoFactorSettingsPage';
 import { RegistryForm, thirdPartyForms } from '../registry-form';
-import { apiCaller, BackupCodes, CodeInput, describeError, MESSAGE_TYPES, SendCodeButton, T, translator, VerifierView } from '../shared';
+import { apiCaller, BackupCodes, CodeInput, describeError, formatTime, MESSAGE_TYPES, SendCodeButton, T, translator, VerifierView } from '../shared';
 
 interface DeviceView {
   id: number;
@@ -57,10 +57,6 @@ export function describeAgent(ua: string | null): string {
             : null;
   if (!browser) return ua.length > 60 ? `${ua.slice(0, 57)}…` : ua;
   return os ? `${browser} · ${os}` : browser;
-}
-
-function formatTime(value?: string | null) {
-  return value ? new Date(value).toLocaleString() : '—';
 }
 
 export function createTwoFactorMe(app: any) {

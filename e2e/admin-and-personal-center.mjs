@@ -9,26 +9,12 @@
  * (default .e2e/screens). Usage: node e2e/admin-and-personal-center.mjs <baseUrl>
  */
 import { mkdirSync } from 'node:fs';
-import { launchChromium, totp } from './support.mjs';
+import { apiOf, launchChromium, runChecks, totp } from './support.mjs';
 
 const base = process.argv[2] || 'http://localhost:13000';
 const shots = process.env.SCREENSHOTS || '.e2e/screens';
 mkdirSync(shots, { recursive: true });
-let passed = 0;
-let failed = 0;
-const check = (label, ok, detail = '') => {
-  ok ? passed++ : failed++;
-  console.log(`${ok ? '✔' : '✖'} ${label}${ok || !detail ? '' : ` — ${detail}`}`);
-};
-
-const api = async (path, body, token) =>
-  (
-    await fetch(`${base}/api/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Authenticator': 'basic', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  ).json();
+const api = apiOf(base);
 
 const PASSWORD = 'Journey-pass-123';
 const TEXT = {
@@ -87,7 +73,7 @@ async function openAdminTab(page) {
 }
 
 /** A first sign-in that binds an authenticator app; returns the secret and the backup codes. */
-async function bindAtSignIn(page, locale, account, shotPrefix) {
+async function bindAtSignIn(check, page, locale, account, shotPrefix) {
   const landed = await passwordStep(page, account, PASSWORD);
   check(`[${locale}] a required user lands on /2fa after the password`, landed.includes('/2fa'));
   await page.getByTestId('two-factor-secret').waitFor({ timeout: 20000 });
@@ -103,7 +89,8 @@ async function bindAtSignIn(page, locale, account, shotPrefix) {
   return { secret, codes };
 }
 
-async function main() {
+/** @param {(label: string, ok: boolean, detail?: string) => void} check */
+async function main(check) {
   const root = (await api('auth:signIn', { account: 'admin@nocobase.com', password: 'admin123' })).data?.token;
   if (!root) throw new Error('root sign-in failed (is 2FA already enforced for root in this app?)');
   const stamp = Date.now();
@@ -151,7 +138,7 @@ async function main() {
       await ttl.fill('5');
       await page.getByTestId('policy-save').click();
       await page.getByText('Enter a whole number from 30 to 3600.').waitFor({ timeout: 10000 });
-      check('[en-US] an out-of-range value is refused with a message', true);
+      check('[en-US] an out-of-range value is refused with a message', await page.getByText('Enter a whole number from 30 to 3600.').isVisible());
       await shot(page, 'admin-policy-invalid-en-US');
       check('[en-US] nothing was saved', (await api('twoFactorSettings:get', undefined, root)).data.challengeTTL === 300);
       await ttl.fill('300');
@@ -174,7 +161,7 @@ async function main() {
     const username = people[locale];
     const user = await newPage(browser, locale);
     const { page } = user;
-    const { secret, codes } = await bindAtSignIn(page, locale, username, 'journey');
+    const { secret, codes } = await bindAtSignIn(check, page, locale, username, 'journey');
     check(`[${locale}] binding at the first sign-in lands in the app with 10 backup codes`, page.url().includes('/admin') && codes.length === 10);
     await signOut(page, locale);
     await passwordStep(page, username, PASSWORD);
@@ -267,7 +254,7 @@ async function main() {
     // 7. The Chinese personal center.
     {
       const { context, page: zh, errors } = await newPage(browser, 'zh-CN');
-      await bindAtSignIn(zh, 'zh-CN', people['zh-CN']);
+      await bindAtSignIn(check, zh, 'zh-CN', people['zh-CN']);
       await openUserCenterItem(zh, 'two-factor-user-center');
       await zh.getByTestId('two-factor-me').waitFor({ timeout: 15000 });
       check('[zh-CN] the personal center renders in Chinese', (await zh.getByTestId('two-factor-me').innerText()).includes('双因素认证已启用'));
@@ -289,11 +276,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  failed++;
-  console.error(err);
-}
-console.log(`\nbrowser (admin tab, personal center): ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runChecks('browser (admin tab, personal center)', main);

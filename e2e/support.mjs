@@ -31,3 +31,36 @@ export async function launchChromium() {
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
+
+/** `resource:action` on the app's API: GET without a body, POST with one. */
+export function apiOf(base) {
+  return async (path, body, token) =>
+    (
+      await fetch(`${base}/api/${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Authenticator': 'basic', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json();
+}
+
+/**
+ * Runs a browser test's `main`, printing each check as it goes and a `<name>: N passed, N failed`
+ * line at the end; exits non-zero on any failure or thrown error.
+ */
+export async function runChecks(name, main) {
+  let passed = 0;
+  let failed = 0;
+  const check = (label, ok, detail = '') => {
+    ok ? passed++ : failed++;
+    console.log(`${ok ? '✔' : '✖'} ${label}${ok || !detail ? '' : ` — ${detail}`}`);
+  };
+  try {
+    await main(check);
+  } catch (err) {
+    failed++;
+    console.error(err);
+  }
+  console.log(`\n${name}: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}

@@ -6,28 +6,16 @@
  * signs in with a backup code. Screenshots (en-US, zh-CN) go to .e2e/screens/.
  * Usage: node e2e/two-factor-page.mjs <baseUrl>   (an app started by `npm start` or test:app)
  */
-import { launchChromium, totp } from './support.mjs';
+import { apiOf, launchChromium, runChecks, totp } from './support.mjs';
 import { mkdirSync } from 'node:fs';
 
 const base = process.argv[2] || 'http://localhost:13000';
 const shots = process.env.SCREENSHOTS || '.e2e/screens';
 mkdirSync(shots, { recursive: true });
-let passed = 0;
-let failed = 0;
-const check = (label, ok, detail = '') => {
-  ok ? passed++ : failed++;
-  console.log(`${ok ? '✔' : '✖'} ${label}${ok || !detail ? '' : ` — ${detail}`}`);
-};
+const api = apiOf(base);
 
-
-const api = async (path, body, token) =>
-  (await fetch(`${base}/api/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Authenticator': 'basic', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })).json();
-
-async function main() {
+/** @param {(label: string, ok: boolean, detail?: string) => void} check */
+async function main(check) {
   const root = (await api('auth:signIn', { account: 'admin@nocobase.com', password: 'admin123' })).data?.token;
   if (!root) throw new Error('root sign-in failed (is 2FA already enforced for root in this app?)');
   const stamp = Date.now();
@@ -120,11 +108,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  failed++;
-  console.error(err);
-}
-console.log(`\nbrowser: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runChecks('browser (/2fa)', main);

@@ -1,4 +1,6 @@
-/** Talks to `twoFactor:*` with the challenge header; errors come back as values, not toasts. */
+/** The pending challenge between the sign-in page and /2fa, and the calls that carry it. */
+import { apiCaller } from './shared';
+
 export const PENDING_KEY = 'open2fa:pending';
 export const CHALLENGE_HEADER = 'X-Two-Factor-Token';
 
@@ -9,16 +11,6 @@ export interface Pending {
   skippableUntil: string | null;
   authenticator: string;
 }
-
-export interface ApiError {
-  code?: string;
-  message?: string;
-  attemptsLeft?: number;
-  retryAfter?: number;
-  reason?: string;
-}
-
-export type Result<T> = { ok: true; data: T } | { ok: false; status: number; error: ApiError };
 
 export function readPending(): Pending | null {
   try {
@@ -33,20 +25,8 @@ export function clearPending() {
   sessionStorage.removeItem(PENDING_KEY);
 }
 
-export function twoFactorCall(apiClient: any, token: string) {
-  return async function call<T = any>(action: string, values?: Record<string, unknown>): Promise<Result<T>> {
-    try {
-      const res = await apiClient.request({
-        url: `twoFactor:${action}`,
-        method: values === undefined ? 'get' : 'post',
-        data: values,
-        headers: { [CHALLENGE_HEADER]: token },
-        skipNotify: true,
-        skipAuth: true,
-      });
-      return { ok: true, data: res?.data?.data as T };
-    } catch (err: any) {
-      return { ok: false, status: err?.response?.status ?? 0, error: err?.response?.data?.errors?.[0] ?? { message: err?.message } };
-    }
-  };
+/** `twoFactor:<action>` with the challenge header and no session. */
+export function twoFactorCall(app: any, token: string) {
+  const call = apiCaller(app, { [CHALLENGE_HEADER]: token }, true);
+  return <T = any>(action: string, values?: Record<string, unknown>) => call<T>(`twoFactor:${action}`, values);
 }

@@ -111,6 +111,35 @@ export function describeError(t: T, error: ApiError): string {
   }
 }
 
+/** "Chrome on Windows" from a user agent; the raw string when it says nothing we know. */
+export function describeAgent(ua: string | null): string {
+  if (!ua) return '—';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /OPR\//.test(ua)
+      ? 'Opera'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Chrom(e|ium)\//.test(ua)
+          ? 'Chrome'
+          : /Safari\//.test(ua)
+            ? 'Safari'
+            : null;
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /iPhone|iPad|iOS/.test(ua)
+        ? 'iOS'
+        : /Mac OS X|Macintosh/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : null;
+  if (!browser) return ua.length > 60 ? `${ua.slice(0, 57)}…` : ua;
+  return os ? `${browser} · ${os}` : browser;
+}
+
 /** A code field that takes focus and submits by itself on the last digit. */
 export function CodeInput(props: {
   t: T;
@@ -234,4 +263,34 @@ export function BackupCodes(props: { t: T; codes: string[]; onDone: () => void; 
       </Button>
     </Space>
   );
+}
+
+/** The QR code of a new authenticator-app secret, and the key to type by hand. */
+export function TotpSetup(props: { t: T; qrCode: string; secret: string }) {
+  const { t } = props;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} align="center">
+      <Typography.Text>{t('Scan this QR code with your authenticator app:')}</Typography.Text>
+      <img src={props.qrCode} alt={t('QR code')} width={200} height={200} data-testid="two-factor-qr" />
+      <Typography.Text type="secondary">{t('Or enter this key by hand:')}</Typography.Text>
+      <Typography.Text code copyable data-testid="two-factor-secret">
+        {props.secret}
+      </Typography.Text>
+    </Space>
+  );
+}
+
+/** Server-side pagination state for an antd Table: page, size, total, and the "Total N" line. */
+export function usePaging(t: T) {
+  const [page, setPage] = useState({ current: 1, pageSize: 20 });
+  const first = () => setPage((p) => ({ ...p, current: 1 }));
+  const pagination = (total: number) => ({
+    current: page.current,
+    pageSize: page.pageSize,
+    total,
+    showSizeChanger: true,
+    showTotal: (count: number) => t('Total {{count}}', { count }),
+    onChange: (current: number, pageSize: number) => setPage({ current, pageSize }),
+  });
+  return { page, first, pagination };
 }

@@ -23,7 +23,8 @@ import {
   Tooltip,
   Typography,
 } from 'antd';
-import { apiCaller, describeError, formatTime, T, translator } from '../shared';
+import type { Settings } from '../../server/settings';
+import { apiCaller, describeAgent, describeError, formatTime, T, translator, usePaging } from '../shared';
 
 interface Choice {
   name: string;
@@ -31,17 +32,7 @@ interface Choice {
   verificationType?: string;
 }
 
-interface SettingsView {
-  enforceForAll: boolean;
-  enforcedRoles: string[];
-  verifiers: string[];
-  gracePeriodDays: number;
-  allowTrustedDevices: boolean;
-  trustedDeviceDays: number;
-  challengeTTL: number;
-  maxAttemptsPerChallenge: number;
-  lockoutThreshold: number;
-  lockoutMinutes: number;
+interface SettingsView extends Settings {
   enforcementDisabledByEnv: boolean;
   choices: { verifiers: Choice[]; roles: Choice[] };
 }
@@ -263,7 +254,7 @@ export function createTwoFactorSettingsPage(app: any) {
     const [q, setQ] = useState('');
     const [required, setRequired] = useState<string>('any');
     const [bound, setBound] = useState<string>('any');
-    const [page, setPage] = useState({ current: 1, pageSize: 20 });
+    const { page, first, pagination } = usePaging(t);
     const [data, setData] = useState<{ rows: any[]; count: number }>({ rows: [], count: 0 });
     const [loading, setLoading] = useState(false);
     const [resetting, setResetting] = useState<any>(null);
@@ -366,7 +357,7 @@ export function createTwoFactorSettingsPage(app: any) {
             style={{ width: 280 }}
             onSearch={(value: string) => {
               setQ(value);
-              setPage((p) => ({ ...p, current: 1 }));
+              first();
             }}
             data-testid="users-search"
           />
@@ -375,7 +366,7 @@ export function createTwoFactorSettingsPage(app: any) {
             style={{ width: 180 }}
             onChange={(v: string) => {
               setRequired(v);
-              setPage((p) => ({ ...p, current: 1 }));
+              first();
             }}
             options={[
               { value: 'any', label: t('Required or not') },
@@ -388,7 +379,7 @@ export function createTwoFactorSettingsPage(app: any) {
             style={{ width: 180 }}
             onChange={(v: string) => {
               setBound(v);
-              setPage((p) => ({ ...p, current: 1 }));
+              first();
             }}
             options={[
               { value: 'any', label: t('Set up or not') },
@@ -405,14 +396,7 @@ export function createTwoFactorSettingsPage(app: any) {
           columns={columns}
           dataSource={data.rows}
           data-testid="two-factor-users"
-          pagination={{
-            current: page.current,
-            pageSize: page.pageSize,
-            total: data.count,
-            showSizeChanger: true,
-            showTotal: (total: number) => t('Total {{count}}', { count: total }),
-            onChange: (current: number, pageSize: number) => setPage({ current, pageSize }),
-          }}
+          pagination={pagination(data.count)}
         />
         <Modal
           open={!!resetting}
@@ -438,7 +422,7 @@ export function createTwoFactorSettingsPage(app: any) {
     const [userId, setUserId] = useState<number | undefined>();
     const [range, setRange] = useState<any>(null);
     const [userOptions, setUserOptions] = useState<{ value: number; label: string }[]>([]);
-    const [page, setPage] = useState({ current: 1, pageSize: 20 });
+    const { page, first, pagination } = usePaging(t);
     const [data, setData] = useState<{ rows: any[]; count: number }>({ rows: [], count: 0 });
     const [loading, setLoading] = useState(false);
 
@@ -501,7 +485,7 @@ export function createTwoFactorSettingsPage(app: any) {
         render: (v: string | null) =>
           v ? (
             <Tooltip title={v} placement="topLeft">
-              {v}
+              {describeAgent(v)}
             </Tooltip>
           ) : (
             '—'
@@ -521,7 +505,7 @@ export function createTwoFactorSettingsPage(app: any) {
             data-testid="events-type"
             onChange={(v: string | undefined) => {
               setType(v);
-              setPage((p) => ({ ...p, current: 1 }));
+              first();
             }}
             options={Object.entries(EVENT_LABELS).map(([value, label]) => ({ value, label: t(label) }))}
           />
@@ -535,7 +519,7 @@ export function createTwoFactorSettingsPage(app: any) {
             onSearch={searchUsers}
             onChange={(v: number | undefined) => {
               setUserId(v);
-              setPage((p) => ({ ...p, current: 1 }));
+              first();
             }}
             options={userOptions}
           />
@@ -543,7 +527,7 @@ export function createTwoFactorSettingsPage(app: any) {
             value={range}
             onChange={(v: any) => {
               setRange(v);
-              setPage((p) => ({ ...p, current: 1 }));
+              first();
             }}
           />
           <Button onClick={load}>{t('Refresh')}</Button>
@@ -555,14 +539,7 @@ export function createTwoFactorSettingsPage(app: any) {
           columns={columns}
           dataSource={data.rows}
           data-testid="two-factor-events"
-          pagination={{
-            current: page.current,
-            pageSize: page.pageSize,
-            total: data.count,
-            showSizeChanger: true,
-            showTotal: (total: number) => t('Total {{count}}', { count: total }),
-            onChange: (current: number, pageSize: number) => setPage({ current, pageSize }),
-          }}
+          pagination={pagination(data.count)}
         />
       </Space>
     );

@@ -6,7 +6,7 @@ import React, { useEffect, useMemo, useState } from 'react';
 import { Alert, Button, Checkbox, Divider, Input, Radio, Space, Spin, Tabs, Typography } from 'antd';
 import { clearPending, Pending, readPending, twoFactorCall } from '../api';
 import { RegistryForm, thirdPartyForms } from '../registry-form';
-import { ApiError, BackupCodes, CodeInput, describeError, MESSAGE_TYPES, SendCodeButton, translator, VerifierView } from '../shared';
+import { ApiError, BackupCodes, CodeInput, describeError, MESSAGE_TYPES, SendCodeButton, TotpSetup, translator, VerifierView } from '../shared';
 
 interface ChallengeInfo {
   stage: 'verify' | 'bind';
@@ -182,14 +182,7 @@ export function createTwoFactorPage(app: any) {
           </Radio.Group>
         )}
         {isTotp && started && (
-          <Space direction="vertical" style={{ width: '100%' }} align="center">
-            <Typography.Text>{t('Scan this QR code with your authenticator app:')}</Typography.Text>
-            <img src={started.qrCode} alt={t('QR code')} width={200} height={200} data-testid="two-factor-qr" />
-            <Typography.Text type="secondary">{t('Or enter this key by hand:')}</Typography.Text>
-            <Typography.Text code copyable data-testid="two-factor-secret">
-              {started.secret}
-            </Typography.Text>
-          </Space>
+          <TotpSetup t={t} qrCode={started.qrCode} secret={started.secret} />
         )}
         {isMessage && (
           <Space direction="vertical" style={{ width: '100%' }}>
@@ -239,7 +232,7 @@ export function createTwoFactorPage(app: any) {
 
   return function TwoFactorPage() {
     const pending = useMemo(readPending, []);
-    const call = useMemo(() => twoFactorCall(app.apiClient, pending?.token || ''), [pending]);
+    const call = useMemo(() => twoFactorCall(app, pending?.token || ''), [pending]);
     const [info, setInfo] = useState<ChallengeInfo | null>(null);
 
     useEffect(() => {

@@ -8,7 +8,7 @@ import { Alert, Button, Drawer, Input, List, message, Modal, Popconfirm, Radio, 
 import { DropdownVisibleContext, SchemaSettingsItem } from '@nocobase/client';
 import { titleOf } from '../admin/TwoFactorSettingsPage';
 import { RegistryForm, thirdPartyForms } from '../registry-form';
-import { apiCaller, BackupCodes, CodeInput, describeError, formatTime, MESSAGE_TYPES, SendCodeButton, T, translator, VerifierView } from '../shared';
+import { apiCaller, BackupCodes, CodeInput, describeError, describeAgent, formatTime, MESSAGE_TYPES, SendCodeButton, T, TotpSetup, translator, VerifierView } from '../shared';
 
 interface DeviceView {
   id: number;
@@ -29,35 +29,6 @@ interface MeView {
 }
 
 type Flow = { kind: 'bind' | 'unbind'; verifier: VerifierView } | { kind: 'regenerate' };
-
-/** "Chrome on Windows" from a user agent; the raw string when it says nothing we know. */
-export function describeAgent(ua: string | null): string {
-  if (!ua) return '—';
-  const browser = /Edg\//.test(ua)
-    ? 'Edge'
-    : /OPR\//.test(ua)
-      ? 'Opera'
-      : /Firefox\//.test(ua)
-        ? 'Firefox'
-        : /Chrom(e|ium)\//.test(ua)
-          ? 'Chrome'
-          : /Safari\//.test(ua)
-            ? 'Safari'
-            : null;
-  const os = /Windows/.test(ua)
-    ? 'Windows'
-    : /Android/.test(ua)
-      ? 'Android'
-      : /iPhone|iPad|iOS/.test(ua)
-        ? 'iOS'
-        : /Mac OS X|Macintosh/.test(ua)
-          ? 'macOS'
-          : /Linux/.test(ua)
-            ? 'Linux'
-            : null;
-  if (!browser) return ua.length > 60 ? `${ua.slice(0, 57)}…` : ua;
-  return os ? `${browser} · ${os}` : browser;
-}
 
 export function createTwoFactorMe(app: any) {
   const t: T = translator(app);
@@ -210,14 +181,7 @@ export function createTwoFactorMe(app: any) {
       body = (
         <Space direction="vertical" size="middle" style={{ width: '100%' }}>
           {isTotp && started && (
-            <Space direction="vertical" style={{ width: '100%' }} align="center">
-              <Typography.Text>{t('Scan this QR code with your authenticator app:')}</Typography.Text>
-              <img src={started.qrCode} alt={t('QR code')} width={200} height={200} data-testid="two-factor-qr" />
-              <Typography.Text type="secondary">{t('Or enter this key by hand:')}</Typography.Text>
-              <Typography.Text code copyable data-testid="two-factor-secret">
-                {started.secret}
-              </Typography.Text>
-            </Space>
+            <TotpSetup t={t} qrCode={started.qrCode} secret={started.secret} />
           )}
           {isMessage && (
             <Space direction="vertical" style={{ width: '100%' }}>

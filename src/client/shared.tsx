@@ -181,10 +181,17 @@ export function CodeInput(props: {
 }
 
 /** "Send code", then "Resend in N s" until the server allows another one. */
-export function SendCodeButton(props: { t: T; onSend: () => Promise<Result<any>>; setError: (e: string | null) => void; block?: boolean }) {
+export function SendCodeButton(props: {
+  t: T;
+  onSend: () => Promise<Result<any>>;
+  setError: (e: string | null) => void;
+  block?: boolean;
+  /** Seconds to wait when a code was just sent before this button appeared. */
+  initialWait?: number;
+}) {
   const { t } = props;
-  const [wait, setWait] = useState(0);
-  const [sent, setSent] = useState(false);
+  const [wait, setWait] = useState(props.initialWait ?? 0);
+  const [sent, setSent] = useState(!!props.initialWait);
   useEffect(() => {
     if (wait <= 0) return;
     const id = setTimeout(() => setWait((w) => w - 1), 1000);

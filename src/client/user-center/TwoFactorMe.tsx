@@ -186,7 +186,18 @@ export function createTwoFactorMe(app: any) {
           {isMessage && (
             <Space direction="vertical" style={{ width: '100%' }}>
               <Typography.Text type="secondary">{t('We sent a code to {{receiver}}.', { receiver: started?.uuid || started?.receiver || receiver || t('your address') })}</Typography.Text>
-              <SendCodeButton t={t} onSend={startBind} setError={setError} />
+              <SendCodeButton
+                t={t}
+                initialWait={60}
+                setError={setError}
+                onSend={async () => {
+                  if (proof.method === 'password') return startBind();
+                  // A code proves once: asking for another mail or SMS needs a new one.
+                  setProof({ ...proof, secret: '' });
+                  setStep('proof');
+                  return { ok: true, data: {} };
+                }}
+              />
             </Space>
           )}
           {registry?.BindForm && !isTotp && !isMessage ? (

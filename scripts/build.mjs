@@ -5,6 +5,7 @@
  * - dist/client/index.js: a named AMD/UMD module (name = package name) whose dependencies are the
  *   modules the v1 client host provides.
  * - dist/locale/*.json and dist/externalVersion.js.
+ * BUILD_OUT_DIR builds elsewhere than dist/ (packaging builds into a temporary folder).
  */
 import { build } from 'esbuild';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-const dist = path.join(root, 'dist');
+const dist = path.resolve(root, process.env.BUILD_OUT_DIR || 'dist');
 
 const SERVER_EXTERNALS = ['@nocobase/*', 'sequelize', 'koa', 'lodash', 'dayjs', 'sqlite3', 'pg', 'mysql2', 'mariadb', 'jsonwebtoken'];
 const CLIENT_HOST_MODULES = [

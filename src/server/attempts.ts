@@ -28,23 +28,48 @@ export interface FailureOutcome {
   lockedUntil: Date | null;
 }
 
+interface Stores {
+  counter: Counter;
+  cache: Cache;
+}
+
 export class Attempts {
-  private constructor(
-    private readonly app: Application,
-    private readonly counter: Counter,
-    private readonly cache: Cache,
-  ) {}
+  private manager: unknown;
+  private stores: Promise<Stores> | null = null;
+
+  private constructor(private readonly app: Application) {}
 
   static async create(app: Application) {
-    const counter = await app.cacheManager.createCounter({ name: 'open2fa-attempts', prefix: 'open2fa:attempts' }, app.lockManager);
-    const cache = await app.cacheManager.createCache({ name: 'open2fa-locks', prefix: 'open2fa:locks' });
-    return new Attempts(app, counter, cache);
+    const attempts = new Attempts(app);
+    await attempts.open();
+    return attempts;
+  }
+
+  /**
+   * The counter and lock cache of the app's *current* cache manager. Every app.load() closes the
+   * previous manager (and its Redis clients) and makes a new one, also after this plugin loaded
+   * (install, then start): holding on to the first ones would talk to a closed client.
+   */
+  private open(): Promise<Stores> {
+    const manager = this.app.cacheManager;
+    if (this.stores && this.manager === manager) return this.stores;
+    this.manager = manager;
+    const stores = (async () => ({
+      counter: await manager.createCounter({ name: 'open2fa-attempts', prefix: 'open2fa:attempts' }, this.app.lockManager),
+      cache: await manager.createCache({ name: 'open2fa-locks', prefix: 'open2fa:locks' }),
+    }))();
+    stores.catch(() => {
+      if (this.stores === stores) this.stores = null;
+    });
+    this.stores = stores;
+    return stores;
   }
 
   private lockKey = (scope: AttemptScope, userId: number | string) => `lock:${scope}:${userId}`;
 
   async lockedUntil(userId: number | string, scope: AttemptScope = 'signin'): Promise<Date | null> {
-    const until = await this.cache.get<number>(this.lockKey(scope, userId));
+    const { cache } = await this.open();
+    const until = await cache.get<number>(this.lockKey(scope, userId));
     return until && until > Date.now() ? new Date(until) : null;
   }
 
@@ -66,22 +91,23 @@ export class Attempts {
     onChallengeDead?: () => Promise<void>;
   }): Promise<FailureOutcome> {
     const { userId, settings, scope = 'signin', challengeId } = options;
+    const { counter, cache } = await this.open();
     const windowMs = settings.lockoutMinutes * 60_000;
-    const userFailures = await this.counter.incr(`user:${scope}:${userId}`, windowMs);
+    const userFailures = await counter.incr(`user:${scope}:${userId}`, windowMs);
 
     let lockedUntil: Date | null = null;
     if (userFailures >= settings.lockoutThreshold) {
-      const lockouts = await this.counter.incr(`lockouts:${scope}:${userId}`, DAY_MS);
+      const lockouts = await counter.incr(`lockouts:${scope}:${userId}`, DAY_MS);
       const duration = Math.min(windowMs * 2 ** (lockouts - 1), DAY_MS);
       lockedUntil = new Date(Date.now() + duration);
-      await this.cache.set(this.lockKey(scope, userId), lockedUntil.getTime(), duration);
-      await this.counter.reset(`user:${scope}:${userId}`);
+      await cache.set(this.lockKey(scope, userId), lockedUntil.getTime(), duration);
+      await counter.reset(`user:${scope}:${userId}`);
     }
 
     let attemptsLeft = Math.max(settings.lockoutThreshold - userFailures, 0);
     let challengeDead = false;
     if (challengeId) {
-      const challengeFailures = await this.counter.incr(`challenge:${challengeId}`, settings.challengeTTL * 1000);
+      const challengeFailures = await counter.incr(`challenge:${challengeId}`, settings.challengeTTL * 1000);
       attemptsLeft = Math.max(settings.maxAttemptsPerChallenge - challengeFailures, 0);
       if (attemptsLeft === 0) {
         challengeDead = true;
@@ -93,15 +119,17 @@ export class Attempts {
 
   /** A verified code clears the user's failure count for that scope. */
   async recordSuccess(userId: number | string, scope: AttemptScope = 'signin') {
-    await this.counter.reset(`user:${scope}:${userId}`);
+    const { counter } = await this.open();
+    await counter.reset(`user:${scope}:${userId}`);
   }
 
   /** Admin reset: forget failures and lockouts. */
   async clear(userId: number | string) {
+    const { counter, cache } = await this.open();
     for (const scope of ['signin', 'proof'] as AttemptScope[]) {
-      await this.counter.reset(`user:${scope}:${userId}`);
-      await this.counter.reset(`lockouts:${scope}:${userId}`);
-      await this.cache.del(this.lockKey(scope, userId));
+      await counter.reset(`user:${scope}:${userId}`);
+      await counter.reset(`lockouts:${scope}:${userId}`);
+      await cache.del(this.lockKey(scope, userId));
     }
   }
 

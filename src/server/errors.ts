@@ -21,6 +21,8 @@ const STATUS: Record<ErrorCode, number> = {
   TWO_FACTOR_SKIP_NOT_ALLOWED: 403,
   TWO_FACTOR_ORPHANS_USERS: 409,
   TWO_FACTOR_USE_TWO_FACTOR_PAGE: 409,
+  TWO_FACTOR_UNTRUSTED_ORIGIN: 403,
+  TWO_FACTOR_NO_PERMISSION: 403,
 };
 
 /** English message per code; the key for translation too (src/locale). */
@@ -41,6 +43,9 @@ export const MESSAGES: Record<ErrorCode, string> = {
   TWO_FACTOR_SKIP_NOT_ALLOWED: 'Setting up two-factor authentication can no longer be postponed.',
   TWO_FACTOR_ORPHANS_USERS: 'Some users would be left without an offered verification method. Confirm to continue.',
   TWO_FACTOR_USE_TWO_FACTOR_PAGE: 'Set up this verification method from the two-factor authentication page.',
+  // Core's own words for these two refusals, so the UI reads the same as elsewhere in NocoBase.
+  TWO_FACTOR_UNTRUSTED_ORIGIN: 'Invalid sign-in origin',
+  TWO_FACTOR_NO_PERMISSION: 'No permissions',
 };
 
 export type ErrorExtra = Record<string, string | number | boolean | null | string[]>;
@@ -69,7 +74,8 @@ interface ErrorContext {
 }
 
 export function respondError(ctx: ErrorContext, err: TwoFactorError) {
-  const message = ctx.t ? ctx.t(err.message, { ns: NAMESPACE }) : err.message;
+  // Core's namespace after ours: the messages we share with core's sign-in keep its translations.
+  const message = ctx.t ? ctx.t(err.message, { ns: [NAMESPACE, 'auth'] }) : err.message;
   ctx.status = err.status;
   ctx.withoutDataWrapping = true;
   if (typeof err.extra.retryAfter === 'number') {

@@ -137,7 +137,9 @@ export class Notices {
     const network = describeNetwork(info.ip || '');
     const model = this.app.db.getCollection(COLLECTIONS.seenDevices).model;
     const fingerprint = createHash('sha256').update(`${userId}\0${browser}\0${network}`).digest('base64url');
-    const [count] = await model.update({ updatedAt: new Date() }, { where: { fingerprint } });
+    // `browser` is unchanged (it is part of the fingerprint); naming it makes Sequelize run the
+    // UPDATE, which it skips when `updatedAt` is the only value.
+    const [count] = await model.update({ browser, updatedAt: new Date() }, { where: { fingerprint } });
     if (count > 0) return;
     const known = await model.count({ where: { userId, fingerprint: { [Op.ne]: fingerprint } } });
     try {

@@ -6,6 +6,7 @@ import {
   ACL_SNIPPET,
   COLLECTIONS,
   DEFAULT_TOTP_VERIFIER,
+  ERROR_CODES,
   EVENT_TYPES,
   FACTOR_TYPES,
   NAMESPACE,
@@ -13,6 +14,7 @@ import {
   RESOURCES,
   SCENE,
 } from '../constants';
+import { checkEventListParams } from './actions/events';
 import { createMeActions, ME_ACTIONS } from './actions/me';
 import { createSettingsActions } from './actions/settings';
 import { createTwoFactorActions, TWO_FACTOR_ACTIONS } from './actions/two-factor';
@@ -41,6 +43,7 @@ import { Notices } from './notices';
 import { Policy } from './policy';
 import type { Services } from './services';
 import { SettingsStore } from './settings';
+import { catchBodyErrors, limitDepth } from './request-guard';
 import { createSignInGuard, enforcementDisabledByEnv } from './sign-in-guard';
 import { TrustedDevices } from './trusted-devices';
 import { createUnbindGuard } from './verification-page';
@@ -77,7 +80,7 @@ function guardOurResources(acl: any) {
       const action = ctx.action.actionName;
       const roles: string[] = ctx.state?.currentRoles?.length ? ctx.state.currentRoles : [ctx.state?.currentRole].filter(Boolean);
       const role = roles.find((r) => r === 'root' || acl.getRole(r)?.snippetAllowed(`${resource}:${action}`) === true);
-      if (!role) ctx.throw(403, ctx.t ? ctx.t('No permissions') : 'No permissions');
+      if (!role) throw new TwoFactorError(ERROR_CODES.NO_PERMISSION);
       permission.can = { role, resource, action };
     }
     await next();
@@ -155,6 +158,9 @@ export class PluginTwoFactorAuthServer extends Plugin {
     (this.app as any)[PLUGIN_SYMBOL] = this;
 
     this.defineResources();
+    // Malformed or absurdly nested requests to our resources get our 400, never a bare or 5xx answer.
+    this.app.use(catchBodyErrors, { tag: 'open2fa-body-errors', after: 'logger', before: 'bodyParser' });
+    this.app.use(limitDepth, { tag: 'open2fa-depth', after: 'bodyParser', before: 'dataSource' });
     this.app.resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
     this.app.resourceManager.registerPreActionHandler('verifiers:unbind', createUnbindGuard(this.services));
     this.renderOurErrorsEverywhere();
@@ -182,8 +188,9 @@ export class PluginTwoFactorAuthServer extends Plugin {
         update: { handler: settingsActions.update, forceUpdate: true },
       },
     });
-    // Read-only audit trail: the generic `list` and nothing else.
+    // Read-only audit trail: the generic `list` and nothing else, with its parameters checked.
     resourceManager.define({ name: RESOURCES.events, only: ['list'] });
+    resourceManager.registerPreActionHandler(`${RESOURCES.events}:list`, checkEventListParams);
     for (const name of INTERNAL_COLLECTIONS) resourceManager.define({ name, only: ['__none__'] });
 
     resourceManager.define({ name: RESOURCES.me, only: ME_ACTIONS, actions: createMeActions(this.services) });
@@ -222,7 +229,12 @@ export class PluginTwoFactorAuthServer extends Plugin {
       if (problem) throw badRequest(`options.${problem[0]}`, problem[1]);
     });
     for (const event of ['verifiers.afterSave', 'verifiers.afterDestroy']) {
-      this.db.on(event, () => this.services.verifiers.invalidate());
+      this.db.on(event, async (_model: unknown, options: any) => {
+        await this.services.verifiers.invalidate();
+        // Saves run in a transaction: a read on another request (or instance) between this hook
+        // and the commit would put the old list back into the shared cache; clear it again.
+        options?.transaction?.afterCommit?.(() => this.services.verifiers.invalidate());
+      });
     }
   }
 

@@ -12,6 +12,26 @@ import type { VerifierDirectory, VerifierInfo } from './verifiers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Raw rows carry JSON as an object (PostgreSQL, MySQL) or as text (SQLite). */
+function toObject(value: unknown): Record<string, unknown> {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = null;
+    }
+  }
+  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+}
+
+/** Raw rows carry dates as Date (PostgreSQL, MySQL) or as text (SQLite). */
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined || value === '') return null;
+  const date = value instanceof Date ? value : new Date(value as string);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
 export interface UserState {
   enforced: boolean;
   firstRequiredAt: Date | null;
@@ -25,6 +45,8 @@ export interface Decision {
   offered: VerifierInfo[];
   /** Names of offered verifiers the user has bound. */
   bound: string[];
+  /** The stored `meta` of each of those bindings, read in the same statement. */
+  bindingMeta: Record<string, Record<string, unknown>>;
   stage: Stage;
   state: UserState;
 }
@@ -34,19 +56,6 @@ export class Policy {
     private readonly app: Application,
     private readonly verifiers: VerifierDirectory,
   ) {}
-
-  private get states() {
-    return this.app.db.getRepository(COLLECTIONS.userStates);
-  }
-
-  async state(userId: number | string): Promise<UserState> {
-    const row: any = await this.states.findOne({ filterByTk: userId });
-    return {
-      enforced: !!row?.get('enforced'),
-      firstRequiredAt: row?.get('firstRequiredAt') ? new Date(row.get('firstRequiredAt')) : null,
-      lastVerifiedAt: row?.get('lastVerifiedAt') ? new Date(row.get('lastVerifiedAt')) : null,
-    };
-  }
 
   /** Single-statement upsert (UPDATE, else INSERT; a unique key settles races). */
   async updateState(userId: number | string, values: Partial<UserState>) {
@@ -70,12 +79,52 @@ export class Policy {
     return roles.filter((r) => mine.has(r));
   }
 
+  /**
+   * The user's state row and which of `names` they have bound, in ONE statement (two primary-key /
+   * index lookups joined by UNION ALL): every password sign-in runs this, also for users who never
+   * touch 2FA, so it costs one indexed read besides the cached settings (design §12).
+   */
+  async stateAndBindings(
+    userId: number | string,
+    names: string[],
+  ): Promise<{ state: UserState; bound: string[]; bindingMeta: Record<string, Record<string, unknown>> }> {
+    const db = this.app.db;
+    const states = db.getCollection(COLLECTIONS.userStates);
+    const bindings = db.getCollection('usersVerifiers');
+    const q = (name: string) => db.sequelize.getQueryInterface().quoteIdentifier(name);
+    const col = (collection: typeof states, attribute: string) => q((collection.model.rawAttributes[attribute] as any)?.field || attribute);
+    const parts = [
+      `SELECT 'state' AS ${q('kind')}, NULL AS ${q('verifier')}, NULL AS ${q('meta')}, ${col(states, 'enforced')} AS ${q('enforced')}, ` +
+        `${col(states, 'firstRequiredAt')} AS ${q('firstRequiredAt')}, ${col(states, 'lastVerifiedAt')} AS ${q('lastVerifiedAt')} ` +
+        `FROM ${states.quotedTableName()} WHERE ${col(states, 'userId')} = :userId`,
+    ];
+    if (names.length) {
+      parts.push(
+        `SELECT 'bound', ${col(bindings, 'verifier')}, ${col(bindings, 'meta')}, NULL, NULL, NULL FROM ${bindings.quotedTableName()} ` +
+          `WHERE ${col(bindings, 'userId')} = :userId AND ${col(bindings, 'verifier')} IN (:names)`,
+      );
+    }
+    const rows: any[] = await db.sequelize.query(parts.join(' UNION ALL '), {
+      type: 'SELECT', // QueryTypes.SELECT: plain rows
+      replacements: { userId, names },
+    });
+    const row = rows.find((r) => r.kind === 'state');
+    return {
+      state: {
+        enforced: row ? row.enforced === true || Number(row.enforced) === 1 : false,
+        firstRequiredAt: toDate(row?.firstRequiredAt),
+        lastVerifiedAt: toDate(row?.lastVerifiedAt),
+      },
+      bound: rows.filter((r) => r.kind === 'bound').map((r) => String(r.verifier)),
+      bindingMeta: Object.fromEntries(rows.filter((r) => r.kind === 'bound').map((r) => [String(r.verifier), toObject(r.meta)])),
+    };
+  }
+
   async decide(user: { id: number | string }, settings: Settings): Promise<Decision> {
     const offered = await this.verifiers.offered(settings);
-    const [bound, roles, state] = await Promise.all([
-      this.verifiers.boundNames(user.id, offered.map((v) => v.name)),
+    const [{ state, bound, bindingMeta }, roles] = await Promise.all([
+      this.stateAndBindings(user.id, offered.map((v) => v.name)),
       this.enforcedRolesOf(user.id, settings.enforcedRoles),
-      this.state(user.id),
     ]);
     const requiredBecause: string[] = [];
     if (settings.enforceForAll) requiredBecause.push('all');
@@ -87,6 +136,7 @@ export class Policy {
       requiredBecause,
       offered,
       bound,
+      bindingMeta,
       stage: bound.length ? 'verify' : 'bind',
       state,
     };

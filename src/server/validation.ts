@@ -32,6 +32,8 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 function checkString(field: string, v: unknown, maxLength: number, minLength = 1, pattern?: RegExp): string {
   if (typeof v !== 'string') throw badRequest(field, 'must be a string');
+  // No input of ours needs a NUL, and SQLite cuts a query at one (a 5xx instead of a refusal).
+  if (v.includes('\u0000')) throw badRequest(field, 'must not contain NUL characters');
   if (v.length < minLength) throw badRequest(field, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
   if (v.length > maxLength) throw badRequest(field, `must be at most ${maxLength} characters`);
   if (pattern && !pattern.test(v)) throw badRequest(field, 'has an invalid format');

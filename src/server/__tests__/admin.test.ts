@@ -132,6 +132,9 @@ describe('policy and admin control', () => {
     expect(notRequired.body.meta.count).toBe(2);
     const byName = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ q: alice.get('username') }) });
     expect(byName.body.data.map((r: any) => r.id)).toEqual([alice.get('id')]);
+    // A search box ignores case, on every database (LIKE is case-sensitive on PostgreSQL).
+    const shouted = await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ q: alice.get('username').toUpperCase() }) });
+    expect(shouted.body.data.map((r: any) => r.id)).toEqual([alice.get('id')]);
     for (const bad of [{ filter: JSON.stringify({ bound: 'maybe' }) }, { filter: JSON.stringify({ sneaky: 1 }) }, { pageSize: 1000 }, { page: 0 }, { filter: '[1]' }]) {
       expect(errorCode(await root.get(`/${RESOURCES.users}:list`).query(bad))).toBe('TWO_FACTOR_BAD_REQUEST');
     }
@@ -190,6 +193,10 @@ describe('policy and admin control', () => {
     for (const c of session.backupCodes) expect(dump).not.toContain(c);
     const onlyLocked = await root.get(`/${RESOURCES.events}:list`).query({ filter: JSON.stringify({ type: 'locked' }) });
     expect(onlyLocked.body.data.map((e: any) => e.type)).toEqual(['locked']);
+    // The audit log names the user (appends), without the password hash.
+    const named = await root.get(`/${RESOURCES.events}:list`).query({ filter: JSON.stringify({ type: 'locked' }), 'appends[]': 'user' });
+    expect(named.body.data[0].user).toMatchObject({ id: user.get('id'), username: user.get('username') });
+    expect(JSON.stringify(named.body.data)).not.toContain(String(user.get('password')));
   });
 });
 

@@ -129,9 +129,9 @@ describe('codes: replay, concurrency, attempts and lockout', () => {
     const token = (await signIn(app, other.get('email'))).body.data.twoFactor.token;
     const pending = (await call(app, 'bindStart', token, { verifier: 'totp' })).body.data.secret as string;
     const dump = async () => {
-      const [tables] = await app.db.sequelize.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+      const tables: string[] = await app.db.sequelize.getQueryInterface().showAllTables();
       let all = '';
-      for (const { name } of tables as { name: string }[]) {
+      for (const name of tables) {
         const [rows] = await app.db.sequelize.query(`SELECT * FROM "${name}"`);
         all += JSON.stringify(rows);
       }

@@ -6,24 +6,32 @@ import { createHmac } from 'node:crypto';
 import { createMockServer, MockServer } from '@nocobase/test';
 import { HEADER_CHALLENGE, RESOURCES } from '../../constants';
 import PluginTwoFactorAuthServer from '../plugin';
+import { isolatedOptions, releaseCache, releaseDatabase, remember } from './isolation';
 
 export const PASSWORD = 'Secret-pass-123';
 export const BASE_PLUGINS = ['field-sort', 'users', 'auth', 'acl', 'data-source-manager', 'verification', 'system-settings', 'error-handler'];
 
 export async function createApp(options: { plugin?: boolean; extraPlugins?: any[] } = {}): Promise<MockServer> {
   const base = [...BASE_PLUGINS, ...(options.extraPlugins || [])];
-  return createMockServer({
+  // Its own database and cache keys when the suite runs on PostgreSQL / Redis (isolation.ts).
+  const { options: isolated, isolation } = await isolatedOptions();
+  const app = await createMockServer({
     acl: true,
+    ...isolated,
     // A second app in the same process needs a name of its own.
     ...(options.plugin === false ? { name: 'bare' } : {}),
     plugins: options.plugin === false ? base : [...base, PluginTwoFactorAuthServer],
   });
+  remember(app, isolation);
+  return app;
 }
 
 export async function destroyApp(app?: MockServer) {
   if (!app) return;
   await app.db.clean({ drop: true });
+  await releaseCache(app);
   await app.destroy();
+  await releaseDatabase(app);
 }
 
 let seq = 0;

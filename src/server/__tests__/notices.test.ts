@@ -100,6 +100,15 @@ describe('notices to users', () => {
     expect((await inApp()).map((m) => m.title)).not.toContain('New sign-in to your account');
   });
 
+  it('remember when a known device was last seen, in its one row', async () => {
+    advanceClock(61);
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    expect((await call(app, 'verify', token, { verifier: 'totp', code: rfcTotp(secret) })).status).toBe(200);
+    const seen = await app.db.getRepository(COLLECTIONS.seenDevices).find({ filter: { userId: user.get('id') } });
+    expect(seen).toHaveLength(1);
+    expect(new Date(seen[0].get('updatedAt')).getTime() - new Date(seen[0].get('createdAt')).getTime()).toBeGreaterThanOrEqual(60_000);
+  });
+
   it('describe browsers and networks roughly', () => {
     expect(describeBrowser('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15')).toBe('Safari on macOS');
     expect(describeBrowser('Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0')).toBe('Firefox on Linux');

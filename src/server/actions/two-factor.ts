@@ -74,7 +74,14 @@ export function createTwoFactorActions(services: Services) {
   function offeredVerifier(state: Live, name: string) {
     const picked = factors.pick(state.decision.offered, name);
     if (!picked) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED);
-    const input: FactorInput = { services, ctx: null, user: state.user, verifier: picked.verifier, challenge: state.challenge };
+    const input: FactorInput = {
+      services,
+      ctx: null,
+      user: state.user,
+      verifier: picked.verifier,
+      challenge: state.challenge,
+      bindingMeta: state.decision.bindingMeta[picked.verifier.name],
+    };
     return { ...picked, input };
   }
 

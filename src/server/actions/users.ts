@@ -70,7 +70,9 @@ export function createUsersActions(services: Services) {
     if (filter.q) {
       // A search box: `%` and `_` typed by the admin act as LIKE wildcards, which only widens it.
       const like = `%${filter.q}%`;
-      where.push({ [Op.or]: ['nickname', 'username', 'email'].map((f) => ({ [f]: { [Op.like]: like } })) });
+      // Case-insensitive everywhere: LIKE already is on SQLite and MySQL, ILIKE on PostgreSQL.
+      const op = app.db.sequelize.getDialect() === 'postgres' ? Op.iLike : Op.like;
+      where.push({ [Op.or]: ['nickname', 'username', 'email'].map((f) => ({ [f]: { [op]: like } })) });
     }
     const users = app.db.getCollection('users').model;
     const { count, rows } = await users.findAndCountAll({

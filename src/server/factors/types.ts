@@ -14,6 +14,8 @@ export interface FactorInput {
   verifier: VerifierInfo;
   /** The sign-in challenge, or the enrolment row of a signed-in user; absent for proofs. */
   challenge?: ChallengeRecord;
+  /** The user's binding `meta` for this verifier when the caller has already read it. */
+  bindingMeta?: Record<string, unknown>;
 }
 
 /** A code check. `step` asks the flow to claim a one-time step (TOTP) before accepting. */

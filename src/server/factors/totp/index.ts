@@ -22,13 +22,16 @@ async function systemTitle(services: Services): Promise<string> {
   }
 }
 
-/** Reads a user's TOTP secret; a secret the current keys cannot open is reported, never a 5xx. */
-export async function readBoundSecret(services: Services, userId: string | number, verifier: string) {
-  const binding: any = await services.verifiers.findBinding(userId, verifier);
-  const ciphertext = binding?.get('meta')?.secret;
-  if (!binding || typeof ciphertext !== 'string') return null;
+/**
+ * Reads a user's TOTP secret (from `knownMeta` when the caller already read the binding); a secret
+ * the current keys cannot open is reported, never a 5xx.
+ */
+export async function readBoundSecret(services: Services, userId: string | number, verifier: string, knownMeta?: Record<string, unknown>) {
+  const meta = knownMeta ?? ((await services.verifiers.findBinding(userId, verifier)) as any)?.get('meta');
+  const ciphertext = meta?.secret;
+  if (!meta || typeof ciphertext !== 'string') return null;
   try {
-    return { binding, ciphertext, secret: services.box.decrypt(ciphertext, bindingAad(userId, verifier)) };
+    return { meta, ciphertext, secret: services.box.decrypt(ciphertext, bindingAad(userId, verifier)) };
   } catch (err) {
     if (err instanceof UnknownKeyError || err instanceof DecryptError) {
       services.app.log.error(
@@ -79,9 +82,9 @@ export const totpFactor: Factor = {
     };
   },
 
-  async verifyCheck({ services, user, verifier }: FactorInput, code: string) {
+  async verifyCheck({ services, user, verifier, bindingMeta }: FactorInput, code: string) {
     const userId = user.get('id') as string;
-    const found = await readBoundSecret(services, userId, verifier.name);
+    const found = await readBoundSecret(services, userId, verifier.name, bindingMeta);
     if (!found) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
     const step = matchStep(found.secret, code, totpOptions(verifier.options));
     if (step === null) return { ok: false };
@@ -91,7 +94,7 @@ export const totpFactor: Factor = {
       // Key rotation: a secret sealed with an older key is re-sealed with the current one.
       afterSuccess: services.box.isStale(found.ciphertext)
         ? async () => {
-            const meta = { ...(found.binding.get('meta') || {}), secret: services.box.encrypt(found.secret, bindingAad(userId, verifier.name)) };
+            const meta = { ...found.meta, secret: services.box.encrypt(found.secret, bindingAad(userId, verifier.name)) };
             await services.app.db.getRepository('usersVerifiers').update({
               filter: { userId, verifier: verifier.name },
               values: { meta },

@@ -1,6 +1,7 @@
 /**
  * TOTP math (RFC 6238 over RFC 4226 HOTP), pure: otplib does the HMAC work with Node's crypto.
  */
+import { createGuardrails } from '@otplib/core';
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
 import { ScureBase32Plugin } from '@otplib/plugin-base32-scure';
 import { generateSync, verifySync } from '@otplib/totp';
@@ -36,6 +37,8 @@ export const SECRET_BYTES = 20;
 
 const crypto = new NodeCryptoPlugin();
 const base32 = new ScureBase32Plugin();
+/** otplib's default limits, built once instead of at every check. */
+const guardrails = createGuardrails();
 
 const lower = (a: TotpAlgorithm) => a.toLowerCase() as 'sha1' | 'sha256' | 'sha512';
 
@@ -112,7 +115,8 @@ export function matchStep(secret: string, input: string, options: TotpOptions, n
   const code = normalizeCode(input, options.digits);
   if (!code) return null;
   const result = verifySync({
-    secret,
+    // Decoded once here; otplib would decode a string secret again at every step of the window.
+    secret: base32.decode(secret),
     token: code,
     crypto,
     base32,
@@ -121,6 +125,7 @@ export function matchStep(secret: string, input: string, options: TotpOptions, n
     period: options.period,
     epoch: Math.floor(nowSeconds),
     epochTolerance: options.window * options.period,
+    guardrails,
   });
   return result.valid ? result.timeStep : null;
 }

@@ -1,0 +1,306 @@
+/**
+ * Local PostgreSQL and Redis for the test scripts (`npm run test:pg`, `npm run test:cluster`).
+ *
+ * `startServices({ name })` uses the services named by the environment when there are any
+ * (DB_DIALECT=postgres with DB_HOST…, CACHE_REDIS_URL), and otherwise starts its own on free
+ * local ports with data under .e2e/pg and .e2e/redis (.e2e/<name>-pg, .e2e/<name>-redis when a
+ * name is given, so two scripts can run at once). It returns the NocoBase env
+ * for them and `stop()`, which stops only what it started.
+ *
+ * PostgreSQL refuses to run as root: as root the server runs as the `postgres` system user (the
+ * Debian package creates it), or as an `open2fa-pg` system user created on the spot.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+
+const PG_USER = 'open2fa';
+const PG_PASSWORD = 'open2fa';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function which(cmd) {
+  const res = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return res.status === 0 ? res.stdout.trim() : null;
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// --- PostgreSQL ------------------------------------------------------------------------------
+
+/** Directory holding initdb/pg_ctl: PATH first, then the newest Debian /usr/lib/postgresql/<v>/bin. */
+function pgBinDir() {
+  const onPath = which('pg_ctl');
+  if (onPath && which('initdb')) return path.dirname(onPath);
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base)) {
+    const versions = readdirSync(base)
+      .filter((v) => existsSync(path.join(base, v, 'bin/pg_ctl')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions.length) return path.join(base, versions[0], 'bin');
+  }
+  return null;
+}
+
+/** The user the server runs as: ourselves, or a system user when we are root. */
+function pgOsUser() {
+  if (process.getuid?.() !== 0) return null;
+  for (const name of ['postgres', 'open2fa-pg']) {
+    if (spawnSync('id', ['-u', name]).status === 0) return name;
+  }
+  const res = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'open2fa-pg'], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`cannot create a user for PostgreSQL (it refuses to run as root): ${res.stderr}`);
+  return 'open2fa-pg';
+}
+
+function asUser(user, cmd, args) {
+  if (!user) return [cmd, args];
+  if (which('runuser')) return ['runuser', ['-u', user, '--', cmd, ...args]];
+  const quoted = [cmd, ...args].map((a) => `'${String(a).replace(/'/g, `'\\''`)}'`).join(' ');
+  return ['su', ['-s', '/bin/sh', user, '-c', quoted]];
+}
+
+function runAs(user, cmd, args, label) {
+  const [c, a] = asUser(user, cmd, args);
+  const res = spawnSync(c, a, { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`${label} failed (exit ${res.status}):\n${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+
+/** `dir` if `user` can write there (a repo under /root is closed to other users), else a temp dir. */
+function pgDataDir(dir, user) {
+  mkdirSync(dir, { recursive: true });
+  if (!user) return dir;
+  spawnSync('chown', [user, dir]);
+  const [c, a] = asUser(user, 'test', ['-w', dir]);
+  if (spawnSync(c, a).status === 0) return dir;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'open2fa-pg-'));
+  spawnSync('chown', [user, tmp]);
+  return tmp;
+}
+
+async function startPostgres(dir) {
+  const bin = pgBinDir();
+  if (!bin) throw new Error('PostgreSQL is not installed (no initdb/pg_ctl). Debian: apt-get install -y postgresql');
+  const user = pgOsUser();
+  const data = pgDataDir(dir, user);
+  const pgCtl = path.join(bin, 'pg_ctl');
+  // A server left running by an interrupted run: stop it, start afresh on a free port.
+  const pidFile = path.join(data, 'postmaster.pid');
+  if (existsSync(pidFile) && alive(Number(readFileSync(pidFile, 'utf8').split('\n')[0]))) {
+    runAs(user, pgCtl, ['-D', data, '-m', 'immediate', 'stop'], 'pg_ctl stop (leftover server)');
+  }
+  if (!existsSync(path.join(data, 'PG_VERSION'))) {
+    const pwfile = path.join(data, '..', `.${path.basename(data)}.pw`);
+    writeFileSync(pwfile, PG_PASSWORD, { mode: 0o644 });
+    try {
+      runAs(user, path.join(bin, 'initdb'), [
+        '-D', data, '-U', PG_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256',
+        '-E', 'UTF8', '--locale=C', '--no-sync',
+      ], 'initdb');
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+  }
+  const port = await freePort();
+  // A throwaway server: durability off for speed; TCP on 127.0.0.1 only, no Unix socket.
+  const options = [
+    `-p ${port}`, "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''", '-c fsync=off',
+    '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=300',
+  ].join(' ');
+  runAs(user, pgCtl, ['-D', data, '-l', path.join(data, 'server.log'), '-o', options, '-w', '-t', '120', 'start'], 'pg_ctl start');
+  return {
+    host: '127.0.0.1',
+    port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    data,
+    stop: async () => {
+      runAs(user, pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop'], 'pg_ctl stop');
+      if (data !== dir) rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs one statement on the server's maintenance database. */
+export async function pgQuery(conn, sql) {
+  const { Client } = require('pg');
+  const client = new Client({ host: conn.host, port: Number(conn.port), user: conn.user, password: conn.password, database: conn.database || 'postgres' });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createDatabase(conn, name) {
+  await pgQuery(conn, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await pgQuery(conn, `CREATE DATABASE "${name}"`);
+}
+
+export async function dropDatabase(conn, name) {
+  await pgQuery(conn, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+// --- Redis -----------------------------------------------------------------------------------
+
+/** PING over a raw socket: true once the server answers PONG. */
+function redisPing(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    let out = '';
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d) => {
+      out += d;
+      if (out.includes('\r\n')) done(out.startsWith('+PONG'));
+    });
+  });
+}
+
+async function startRedis(dir) {
+  const server = which('redis-server');
+  if (!server) throw new Error('redis-server is not installed. Debian: apt-get install -y redis-server');
+  mkdirSync(dir, { recursive: true });
+  const pidFile = path.join(dir, 'redis.pid');
+  if (existsSync(pidFile)) {
+    const old = Number(readFileSync(pidFile, 'utf8'));
+    const cmdline = existsSync(`/proc/${old}/cmdline`) ? readFileSync(`/proc/${old}/cmdline`, 'utf8') : '';
+    if (old && cmdline.includes('redis-server') && alive(old)) process.kill(old, 'SIGKILL');
+    rmSync(pidFile, { force: true });
+  }
+  const port = await freePort();
+  const child = spawn(server, [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
+    '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
+  ], { detached: true, stdio: 'ignore' });
+  child.unref();
+  writeFileSync(pidFile, String(child.pid));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let i = 0; i < 100 && !(await redisPing(port)); i++) {
+    if (exited) throw new Error(`redis-server exited; see ${path.join(dir, 'redis.log')}`);
+    await sleep(100);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      if (!exited) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([gone, sleep(5000)]);
+        if (!exited) child.kill('SIGKILL');
+      }
+      rmSync(pidFile, { force: true });
+    },
+  };
+}
+
+// --- Both ------------------------------------------------------------------------------------
+
+/**
+ * Postgres + Redis for a test run. Returns `{ env, pg, stop }`: `env` holds NocoBase's settings
+ * (DB_*, CACHE_DEFAULT_STORE, CACHE_REDIS_URL) with DB_DATABASE = the maintenance database.
+ */
+export async function startServices({ name, log = console.log } = {}) {
+  const stops = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        console.error(String(err?.message || err));
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    let pg;
+    if (process.env.DB_DIALECT === 'postgres' && process.env.DB_HOST) {
+      pg = {
+        host: process.env.DB_HOST,
+        port: Number(process.env.DB_PORT || 5432),
+        user: process.env.DB_USER,
+        password: process.env.DB_PASSWORD,
+        database: process.env.DB_DATABASE || 'postgres',
+      };
+      log(`→ using PostgreSQL at ${pg.host}:${pg.port} (from DB_HOST)`);
+    } else {
+      const dir = name ? `${name}-pg` : 'pg';
+      const started = await startPostgres(path.join(root, '.e2e', dir));
+      stops.push(started.stop);
+      pg = { ...started, database: 'postgres' };
+      log(`→ started PostgreSQL on 127.0.0.1:${pg.port} (data in ${path.relative(root, started.data).startsWith('..') ? started.data : path.relative(root, started.data)})`);
+    }
+    const version = (await pgQuery(pg, 'SHOW server_version')).rows[0].server_version;
+
+    let redisUrl = process.env.CACHE_REDIS_URL || process.env.REDIS_URL;
+    if (redisUrl && process.env.CACHE_DEFAULT_STORE === 'redis') {
+      log(`→ using Redis at ${redisUrl} (from CACHE_REDIS_URL)`);
+    } else {
+      const dir = name ? `${name}-redis` : 'redis';
+      const started = await startRedis(path.join(root, '.e2e', dir));
+      stops.push(started.stop);
+      redisUrl = started.url;
+      log(`→ started Redis on ${redisUrl} (data in .e2e/${dir})`);
+    }
+    const env = {
+      DB_DIALECT: 'postgres',
+      DB_HOST: pg.host,
+      DB_PORT: String(pg.port),
+      DB_DATABASE: pg.database,
+      DB_USER: pg.user,
+      DB_PASSWORD: pg.password ?? '',
+      CACHE_DEFAULT_STORE: 'redis',
+      CACHE_REDIS_URL: redisUrl,
+    };
+    return { env, pg, pgVersion: version, redisUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits. */
+export function stopOnSignals(stop) {
+  let stopping = false;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.on(signal, async () => {
+      if (stopping) return;
+      stopping = true;
+      await stop();
+      process.exit(code);
+    });
+  }
+}

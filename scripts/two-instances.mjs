@@ -112,15 +112,14 @@ async function boot() {
       server.stdout.pipe(log);
       server.stderr.pipe(log);
       running.push(server);
-      instances.push({ name, port, server, log: path.join(appDir, `${name.toLowerCase()}.log`) });
-    }
-    const healthy = await Promise.all(instances.map((i) => waitHealthy(`http://127.0.0.1:${i.port}`, { server: i.server })));
-    healthy.forEach((ok, n) => {
-      if (!ok) {
-        const i = instances[n];
-        throw new Error(`instance ${i.name} did not start:\n${readFileSync(i.log, 'utf8').slice(-3000)}`);
+      const instance = { name, port, server, log: path.join(appDir, `${name.toLowerCase()}.log`) };
+      instances.push(instance);
+      // One after the other, like a rolling start: two processes booting at the same moment race
+      // on NocoBase's own start-up writes (a unique-key "Validation error" on a loaded machine).
+      if (!(await waitHealthy(`http://127.0.0.1:${port}`, { server }))) {
+        throw new Error(`instance ${name} did not start:\n${readFileSync(instance.log, 'utf8').slice(-3000)}`);
       }
-    });
+    }
     console.log(`→ instance A on :${portA} (pid ${instances[0].server.pid}), B on :${portB} (pid ${instances[1].server.pid}), both healthy (${since(t)})`);
     return { services, instances, stopAll };
   } catch (err) {

@@ -83,7 +83,7 @@ main(async () => {
       `(${fmtInterval(ratioInterval(stats.with, stats.without))}; paired-ratio median ${fmtRatio(pairedRatio(stats.with, stats.without))}). ` +
       `Main-thread time per sign-in (the password hash runs elsewhere): ${fmtMs(stats.with.busy)} with, ${fmtMs(stats.without.busy)} without ` +
       `(+${fmtMs(stats.with.busy - stats.without.busy)} = ${(((stats.with.busy - stats.without.busy) / stats.without.median) * 100).toFixed(1)}% of a sign-in). Password hashes per sign-in: ${hashesWith} with, ${hashesWithout} without. ` +
-      `SQL statements per sign-in: ${sqlWith.count} with, ${sqlWithout.count} without; the plugin's: ${extra.map((s) => `\`${s.replace(/\s+/g, ' ').slice(0, 90)}…\``).join(', ') || 'none'}.`,
+      `SQL statements per sign-in: ${sqlWith.count} with, ${sqlWithout.count} without; the plugin's: ${extra.map((s) => `\`${s.replace(/\s+/g, ' ').replace(/`/g, '').slice(0, 90)}…\``).join(', ') || 'none'}.`,
   });
   await withPlugin.close();
   await without.close();

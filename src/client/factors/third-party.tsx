@@ -1,0 +1,115 @@
+/**
+ * Verification types other plugins register with plugin-verification's client registry: their own
+ * `VerificationForm` and `BindForm`, each in a Formily form of its own, so a third-party factor
+ * works on /2fa and in the personal center without changes here. Everything the form gathered is
+ * sent on (not only `code`), since the type's server side reads its own fields. On /2fa the page's
+ * API client carries the challenge header, so the form's own requests have it too (design §4.7).
+ */
+import React, { useEffect, useMemo } from 'react';
+import { Button, Space, Typography } from 'antd';
+import { createForm } from '@formily/core';
+import { FormProvider } from '@formily/react';
+import { useApp } from '@nocobase/client';
+import { RESOURCES } from '../../constants';
+import { CodeInput } from '../shared/components';
+import { useT } from '../shared/i18n';
+import type { BindPanelProps, CodeValues, FactorUi, VerifyPanelProps } from './types';
+
+interface RegistryComponents {
+  VerificationForm?: React.ComponentType<any>;
+  BindForm?: React.ComponentType<any>;
+}
+
+/** The forms a type registered with plugin-verification, if any. */
+function useRegistryForms(type: string): RegistryComponents | undefined {
+  const app = useApp();
+  try {
+    return app.pm.get('verification')?.verificationManager?.getVerification(type)?.components;
+  } catch {
+    return undefined;
+  }
+}
+
+function RegistryForm(props: {
+  Component: React.ComponentType<any>;
+  props: Record<string, unknown>;
+  busy?: boolean;
+  submitLabel: string;
+  onSubmit: (values: CodeValues) => void;
+}) {
+  const form = useMemo(() => createForm(), [props.Component]);
+  const { Component } = props;
+  return (
+    <FormProvider form={form}>
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Component {...props.props} />
+        <Button
+          type="primary"
+          block
+          loading={props.busy}
+          data-testid="two-factor-registry-submit"
+          onClick={async () => {
+            await form.submit();
+            props.onSubmit({ ...form.values });
+          }}
+        >
+          {props.submitLabel}
+        </Button>
+      </Space>
+    </FormProvider>
+  );
+}
+
+function BindPanel(props: BindPanelProps) {
+  const t = useT();
+  const { verifier, step } = props;
+  const BindForm = useRegistryForms(verifier.verificationType)?.BindForm;
+  useEffect(() => {
+    // Our bindStart prepares nothing for these types, but it checks the method is offered.
+    if (step === 'sign-in') props.start();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  const signIn = step === 'sign-in';
+  return (
+    <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+      {BindForm ? (
+        <RegistryForm
+          Component={BindForm}
+          props={{ verifier: verifier.name, actionType: `${signIn ? RESOURCES.twoFactor : RESOURCES.me}:bind`, isLogged: !signIn }}
+          busy={props.busy}
+          submitLabel={t('Confirm')}
+          onSubmit={props.confirm}
+        />
+      ) : (
+        <>
+          <Typography.Text>{t('Enter the code:')}</Typography.Text>
+          <CodeInput length={verifier.codeLength} disabled={props.busy} onSubmit={(code) => props.confirm({ code })} />
+        </>
+      )}
+    </Space>
+  );
+}
+
+function VerifyPanel(props: VerifyPanelProps) {
+  const t = useT();
+  const { verifier } = props;
+  const VerificationForm = useRegistryForms(verifier.verificationType)?.VerificationForm;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Typography.Text type="secondary">{t('Enter the code from your authenticator app.')}</Typography.Text>
+      {VerificationForm ? (
+        <RegistryForm
+          Component={VerificationForm}
+          props={{ verifier: verifier.name, actionType: `${RESOURCES.twoFactor}:verify`, boundInfo: verifier.boundInfo, isLogged: false }}
+          busy={props.busy}
+          submitLabel={t('Verify')}
+          onSubmit={props.submit}
+        />
+      ) : (
+        <CodeInput length={verifier.codeLength} disabled={props.busy} onSubmit={(code) => props.submit({ code })} />
+      )}
+    </Space>
+  );
+}
+
+export const thirdPartyUi: FactorUi = { BindPanel, VerifyPanel };

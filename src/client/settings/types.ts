@@ -1,0 +1,13 @@
+/** What twoFactorSettings:get answers: the policy, and the names the form may choose from. */
+import type { Settings } from '../../shared/settings';
+
+export interface Choice {
+  name: string;
+  title: string;
+  verificationType?: string;
+}
+
+export interface SettingsView extends Settings {
+  enforcementDisabledByEnv: boolean;
+  choices: { verifiers: Choice[]; roles: Choice[] };
+}

@@ -8,7 +8,7 @@
  */
 import { createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { SecretBox } from '../src/server/crypto';
-import { bindingAad } from '../src/server/factors/totp';
+import { bindingAad } from '../src/server/factors/totp/factor';
 import { generateTotpSecret, matchStep, totpOptions } from '../src/server/factors/totp/totp';
 import { fmtInterval, fmtRatio, fmtUs, interleave, main, pairedRatio, ratioInterval, report } from './lib/harness';
 import { rfcTotp } from '../src/server/__tests__/helpers';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createMockServer, MockServer } from '@nocobase/test';
 import { COLLECTIONS, DEFAULT_TOTP_VERIFIER, HEADER_CHALLENGE, RESOURCES } from '../../src/constants';
 import { generateTotpSecret } from '../../src/server/factors/totp/totp';
-import { bindingAad } from '../../src/server/factors/totp';
+import { bindingAad } from '../../src/server/factors/totp/factor';
 import PluginTwoFactorAuthServer from '../../src/server/plugin';
 import { BASE_PLUGINS, PASSWORD, rfcTotp } from '../../src/server/__tests__/helpers';
 

@@ -1,16 +1,7 @@
 /** Writes the audit trail (design §9). Callers pass facts only: never a code, secret or token. */
 import type { Application } from '@nocobase/server';
 import { COLLECTIONS, EventType } from '../constants';
-
-export interface RequestInfo {
-  ip?: string;
-  userAgent?: string;
-}
-
-export function requestInfo(ctx: any): RequestInfo {
-  const ua = typeof ctx?.get === 'function' ? ctx.get('user-agent') : '';
-  return { ip: ctx?.request?.ip || ctx?.ip || '', userAgent: String(ua || '').slice(0, 512) };
-}
+import type { RequestInfo } from './request';
 
 export class Audit {
   constructor(private readonly app: Application) {}

@@ -7,8 +7,9 @@
 import { createHash } from 'node:crypto';
 import { Op } from '@nocobase/database';
 import { COLLECTIONS, EVENT_TYPES, NAMESPACE } from '../constants';
-import { RequestInfo, requestInfo } from './audit';
-import type { Services } from './services';
+import type { Application } from '@nocobase/server';
+import type { Audit } from './audit';
+import { RequestInfo, requestInfo } from './request';
 
 export type NoticeKind = 'factor_bound' | 'factor_removed' | 'backup_code_used' | 'admin_reset' | 'locked' | 'new_device';
 
@@ -78,11 +79,12 @@ export function describeNetwork(ip: string): string {
 }
 
 export class Notices {
-  constructor(private readonly services: Services) {}
-
-  private get app() {
-    return this.services.app;
-  }
+  /** `namedEmailChannels`: the channels email-OTP verifiers name, in order (notices prefer them). */
+  constructor(
+    private readonly app: Application,
+    private readonly audit: Audit,
+    private readonly namedEmailChannels: () => Promise<(string | undefined)[]>,
+  ) {}
 
   private async channels() {
     const repo = this.app.db.getRepository('notificationChannels');
@@ -90,9 +92,7 @@ export class Notices {
     const rows: any[] = await repo.find({ filter: { notificationType: { $in: ['in-app-message', 'email'] } } });
     const inApp = rows.filter((r) => r.get('notificationType') === 'in-app-message').map((r) => r.get('name'));
     const emails = rows.filter((r) => r.get('notificationType') === 'email').map((r) => r.get('name'));
-    const named = (await this.services.verifiers.eligibleVerifiers())
-      .filter((v) => v.verificationType === 'email-otp' && emails.includes(v.options?.channel))
-      .map((v) => v.options.channel);
+    const named = (await this.namedEmailChannels()).filter((c): c is string => !!c && emails.includes(c));
     return { inApp, email: named[0] ?? emails[0] ?? null };
   }
 
@@ -148,7 +148,7 @@ export class Notices {
       return; // a concurrent sign-in from the same device recorded it
     }
     if (!known) return;
-    await this.services.audit.record({ userId, type: EVENT_TYPES.newDeviceSignIn, detail: { browser, network } }, info);
+    await this.audit.record({ userId, type: EVENT_TYPES.newDeviceSignIn, detail: { browser, network } }, info);
     await this.notify(userId, 'new_device', { browser, network });
   }
 }

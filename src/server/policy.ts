@@ -4,7 +4,7 @@
  * Required when: `enforceForAll` ("all"), one of the user's roles is enforced ("role:<name>"),
  * an admin enforced the user ("user"), or the user has bound an offered factor ("opt-in").
  */
-import { UniqueConstraintError } from '@nocobase/database';
+import { Op, UniqueConstraintError } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
 import { COLLECTIONS, Stage } from '../constants';
 import type { Settings } from './settings';
@@ -58,7 +58,7 @@ export class Policy {
   ) {}
 
   /** Single-statement upsert (UPDATE, else INSERT; a unique key settles races). */
-  async updateState(userId: number | string, values: Partial<UserState>) {
+  async updateState(userId: number | string, values: Partial<UserState> & { pendingBackupCodes?: string | null }) {
     const model = this.app.db.getCollection(COLLECTIONS.userStates).model;
     const [count] = await model.update(values, { where: { userId } });
     if (count > 0) return;
@@ -68,6 +68,27 @@ export class Policy {
       if (!(err instanceof UniqueConstraintError)) throw err;
       await model.update(values, { where: { userId } });
     }
+  }
+
+  /** Makes sure the user has a state row (factor changes lock it). */
+  async ensureState(userId: number | string) {
+    const model = this.app.db.getCollection(COLLECTIONS.userStates).model;
+    if (await model.count({ where: { userId } })) return;
+    try {
+      await model.create({ userId });
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintError)) throw err;
+    }
+  }
+
+  /**
+   * Whether the user may remove the bound verifier `name`, leaving `remainingOffered` (offered
+   * factors still bound): not when it is the last one and something other than opting in requires 2FA.
+   */
+  canRemove(decision: Decision, name: string, remainingOffered: string[]): boolean {
+    const othersRequire = decision.requiredBecause.some((r) => r !== 'opt-in');
+    const offered = decision.offered.some((v) => v.name === name);
+    return !(othersRequire && offered && remainingOffered.length === 0);
   }
 
   private async enforcedRolesOf(userId: number | string, roles: string[]): Promise<string[]> {
@@ -140,6 +161,44 @@ export class Policy {
       stage: bound.length ? 'verify' : 'bind',
       state,
     };
+  }
+
+  /** How many users have a bound offered factor under `current` and would have none under `next`. */
+  async orphanedBy(current: Settings, next: Settings): Promise<number> {
+    const before = new Set((await this.verifiers.offered(current)).map((v) => v.name));
+    const after = new Set((await this.verifiers.offered(next)).map((v) => v.name));
+    if (![...before].some((n) => !after.has(n))) return 0;
+    const rows: any[] = await this.app.db
+      .getCollection('usersVerifiers')
+      .model.findAll({ where: { verifier: { [Op.in]: [...before] } }, attributes: ['userId', 'verifier'], raw: true });
+    const keeps = new Set<string>();
+    const loses = new Set<string>();
+    for (const r of rows) (after.has(r.verifier) ? keeps : loses).add(String(r.userId));
+    return [...loses].filter((u) => !keeps.has(u)).length;
+  }
+
+  /** Ids of users who have bound one of `names` (the offered verifiers). */
+  async boundUserIds(names: string[]): Promise<string[]> {
+    if (!names.length) return [];
+    return this.userIdsOf('usersVerifiers', { verifier: { [Op.in]: names } });
+  }
+
+  /**
+   * The same rule as `decide`, for every user at once: ids of required users (as strings), or
+   * null when every user is required. `boundIds` are the users with a bound offered factor.
+   */
+  async requiredUserIds(settings: Settings, boundIds: string[]): Promise<Set<string> | null> {
+    if (settings.enforceForAll) return null;
+    return new Set([
+      ...boundIds,
+      ...(await this.userIdsOf(COLLECTIONS.userStates, { enforced: true })),
+      ...(settings.enforcedRoles.length ? await this.userIdsOf('rolesUsers', { roleName: { [Op.in]: settings.enforcedRoles } }) : []),
+    ]);
+  }
+
+  private async userIdsOf(collection: string, where: Record<string, unknown>) {
+    const rows: any[] = await this.app.db.getCollection(collection).model.findAll({ where, attributes: ['userId'], raw: true });
+    return [...new Set(rows.map((r) => String(r.userId)))];
   }
 
   /** End of the grace period for an unbound required user, or null when binding cannot be postponed. */

@@ -1,17 +1,22 @@
-/** The plugin's modules, built once in load() and handed to actions and the guard. */
+/** The plugin's modules, built once in load() in dependency order and handed to flows and actions. */
 import type { Application } from '@nocobase/server';
-import type { Attempts } from './attempts';
-import type { Audit } from './audit';
-import type { BackupCodes } from './factors/backup-codes';
-import type { Challenges } from './challenge';
+import type { VerificationManager } from '@nocobase/plugin-verification';
+import { PLUGIN_SYMBOL } from '../constants';
+import { Attempts } from './attempts';
+import { Audit } from './audit';
+import { BackupCodes } from './backup-codes';
+import { Challenges } from './challenge';
 import type { SecretBox } from './crypto';
-import type { OtpEngine } from './factors/otp/engine';
-import type { FactorRegistry } from './factors/types';
-import type { Notices } from './notices';
-import type { Policy } from './policy';
-import type { SettingsStore } from './settings';
-import type { TrustedDevices } from './trusted-devices';
-import type { VerifierDirectory } from './verifiers';
+import { FACTORS } from './factors';
+import { emailChannelOf } from './factors/message-otp/email';
+import { OtpEngine } from './factors/message-otp/engine';
+import { FactorRegistry } from './factors/registry';
+import { thirdPartyFactor } from './factors/third-party';
+import { Notices } from './notices';
+import { Policy } from './policy';
+import { SettingsStore } from './settings';
+import { TrustedDevices } from './trusted-devices';
+import { VerifierDirectory } from './verifiers';
 
 export interface Services {
   app: Application;
@@ -27,4 +32,34 @@ export interface Services {
   devices: TrustedDevices;
   otps: OtpEngine;
   notices: Notices;
+}
+
+export async function createServices(app: Application, manager: VerificationManager, box: SecretBox): Promise<Services> {
+  const factors = new FactorRegistry((type) => (manager.verificationTypes.get(type) ? thirdPartyFactor(manager, type) : undefined));
+  for (const descriptor of FACTORS) factors.register(descriptor.factor);
+  const verifiers = new VerifierDirectory(app, manager);
+  const audit = new Audit(app);
+  // Modules that keep secrets read the key through the bag, so a key change applies everywhere.
+  const services = { app, box } as Services;
+  const currentBox = () => services.box;
+  return Object.assign(services, {
+    settings: new SettingsStore(app),
+    verifiers,
+    policy: new Policy(app, verifiers),
+    challenges: new Challenges(app),
+    attempts: await Attempts.create(app),
+    audit,
+    factors,
+    backupCodes: new BackupCodes(app, currentBox),
+    devices: new TrustedDevices(app, currentBox),
+    otps: new OtpEngine(app, currentBox),
+    notices: new Notices(app, audit, () => emailChannelOf(verifiers)),
+  });
+}
+
+/** The plugin's services from an app: for classes plugin-verification instantiates, and the CLI. */
+export function servicesOf(app: Application): Services {
+  const services = (app as any)?.[PLUGIN_SYMBOL]?.services;
+  if (!services) throw new Error('open2fa: the two-factor plugin is not loaded in this app');
+  return services;
 }

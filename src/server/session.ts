@@ -29,8 +29,8 @@ export async function resolvePasswordAuth(ctx: any, authenticatorName: string) {
   return auth;
 }
 
-export async function issueSession(ctx: any, authenticatorName: string, user: Model): Promise<{ user: Model; token: string }> {
-  const auth = await resolvePasswordAuth(ctx, authenticatorName);
+/** `auth` is what `resolvePasswordAuth` returned for the challenge's authenticator. */
+export async function issueSession(ctx: any, auth: any, user: Model): Promise<{ user: Model; token: string }> {
   // The password was checked when the challenge was issued; core must not ask for it again.
   auth.validate = async () => user;
   ctx.auth = auth;

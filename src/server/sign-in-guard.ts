@@ -8,11 +8,11 @@
  * challenge instead of a session: no token, no cookie, no `issuedTokens` row.
  */
 import { EVENT_TYPES, PASSWORD_AUTH_TYPE } from '../constants';
-import { requestInfo } from './audit';
+import { enforcementDisabledByEnv } from './env';
+import { describeChallenge, markVerified } from './flows/sign-in';
 import { isTrustedRequestOrigin } from './origin';
+import { requestInfo } from './request';
 import type { Services } from './services';
-
-export const enforcementDisabledByEnv = () => String(process.env.TWO_FACTOR_ENFORCEMENT || '').toLowerCase() === 'off';
 
 export function createSignInGuard(services: Services) {
   return async function twoFactorSignInGuard(ctx: any, next: () => Promise<void>) {
@@ -46,9 +46,7 @@ export function createSignInGuard(services: Services) {
 
     // A device this user trusted skips the second factor (its token is rotated on the way).
     if (settings.allowTrustedDevices && decision.stage === 'verify' && (await services.devices.useIfValid(ctx, user.id))) {
-      await services.policy.updateState(user.id, { lastVerifiedAt: new Date() });
-      await services.audit.record({ userId: user.id, type: EVENT_TYPES.verified, detail: { trustedDevice: true } }, requestInfo(ctx));
-      await services.notices.recordSignIn(ctx, user.id);
+      await markVerified(services, ctx, user.id, { detail: { trustedDevice: true } });
       return next();
     }
 
@@ -64,16 +62,10 @@ export function createSignInGuard(services: Services) {
       { userId: user.id, type: EVENT_TYPES.challenge, detail: { stage: decision.stage, requiredBecause: decision.requiredBecause } },
       requestInfo(ctx),
     );
-    const skippableUntil = services.policy.skippableUntil(decision, settings);
     ctx.body = {
       code: 302,
       redirect: '/2fa',
-      twoFactor: {
-        token: challenge.token,
-        stage: decision.stage,
-        expiresAt: challenge.expiresAt.toISOString(),
-        skippableUntil: skippableUntil ? skippableUntil.toISOString() : null,
-      },
+      twoFactor: { token: challenge.token, stage: decision.stage, ...describeChallenge(services, challenge.expiresAt, decision, settings) },
     };
   };
 }

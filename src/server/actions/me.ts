@@ -3,10 +3,12 @@
  * fresh proof in the same body; revoking devices does not (it only removes access).
  */
 import { ERROR_CODES, EVENT_TYPES } from '../../constants';
-import { requestInfo } from '../audit';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
-import { PROOF_SCHEMA, requireFreshProof } from '../proof';
+import { commitBinding, removeBinding, takePendingBackupCodes } from '../flows/bindings';
+import { assertCanTry, settle } from '../flows/code-check';
+import { PROOF_SCHEMA, requireFreshProof } from '../flows/proof';
 import type { Decision } from '../policy';
+import { requestInfo } from '../request';
 import type { Services } from '../services';
 import { parseValues } from '../validation';
 
@@ -24,7 +26,7 @@ const SCHEMAS = {
 } as const;
 
 export function createMeActions(services: Services) {
-  const { policy, verifiers, factors, challenges, attempts, audit, backupCodes, devices, notices } = services;
+  const { policy, verifiers, factors, challenges, audit, backupCodes, devices } = services;
 
   async function me(ctx: any) {
     const user = ctx.auth?.user;
@@ -45,11 +47,13 @@ export function createMeActions(services: Services) {
   async function get(ctx: any, next: () => Promise<void>) {
     parseValues(ctx.action.params.values, SCHEMAS.none);
     const { userId, decision } = await me(ctx);
+    // Codes made for a first factor bound on plugin-verification's page are shown here, once.
+    const codes = await takePendingBackupCodes(services, userId);
     ctx.body = {
       required: decision.required,
       requiredBecause: decision.requiredBecause,
       verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, userId, (v) => factors.codeLength(v)),
-      backupCodes: { remaining: await backupCodes.remaining(userId) },
+      backupCodes: { remaining: await backupCodes.remaining(userId), ...(codes.length ? { codes } : {}) },
       trustedDevices: await devices.list(ctx, userId),
     };
     await next();
@@ -62,42 +66,25 @@ export function createMeActions(services: Services) {
     if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     await requireFreshProof(services, ctx, user, proof, settings, decision.bound[0]);
     const enrolment = await challenges.startEnrolment(userId, verifier.name, ENROL_TTL_SECONDS);
-    ctx.body = await factor.bindStart({ services, ctx, user, verifier, challenge: enrolment }, { uuid });
+    ctx.body = await factor.bindStart({ deps: services, ctx, user, verifier, challenge: enrolment }, { uuid });
     await next();
   }
 
   async function bind(ctx: any, next: () => Promise<void>) {
     const values = parseValues(ctx.action.params.values, SCHEMAS.bind);
     const { user, userId, settings, decision } = await me(ctx);
-    await attempts.assertNotLocked(userId, 'proof');
+    await assertCanTry(services, 'proof', userId);
     const { verifier, factor } = offered(decision, values.verifier);
     if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     const enrolment = await challenges.findEnrolment(userId, verifier.name);
     if (!enrolment) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
-    const result = await factor.bindCheck({ services, ctx, user, verifier, challenge: enrolment }, values.code);
-    if (!result.ok && result.reused) throw new TwoFactorError(ERROR_CODES.CODE_REUSED);
-    if (!result.ok || !result.binding) {
-      const outcome = await attempts.recordFailure({ userId, settings, scope: 'proof' });
-      await audit.record({ userId, type: EVENT_TYPES.failed, verifier: verifier.name, detail: { during: 'self-service bind' } }, requestInfo(ctx));
-      throw new TwoFactorError(ERROR_CODES.INVALID_CODE, { attemptsLeft: outcome.attemptsLeft });
-    }
-    if (result.step !== undefined && !(await attempts.claimStep(userId, verifier.name, result.step))) {
-      throw new TwoFactorError(ERROR_CODES.CODE_REUSED);
-    }
-    if (!(await challenges.consume(enrolment.jti))) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
-    await ctx.db.getRepository('usersVerifiers').create({
-      values: { userId, verifier: verifier.name, uuid: result.binding.uuid, meta: result.binding.meta },
-    });
-    await attempts.recordSuccess(userId, 'proof');
-    await audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during: 'self-service' } }, requestInfo(ctx));
-    await notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
-    const body: Record<string, unknown> = { verifier: verifier.name, bound: true };
-    const codes = decision.bound.length ? [] : await backupCodes.firstSet(userId);
-    if (codes.length) {
-      body.backupCodes = codes;
-      await audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { during: 'self-service bind' } }, requestInfo(ctx));
-    }
-    ctx.body = body;
+    const result = await factor.bindCheck({ deps: services, ctx, user, verifier, challenge: enrolment }, values.code);
+    const info = requestInfo(ctx);
+    await settle(services, { scope: 'proof', userId, settings, verifier: verifier.name, detail: { during: 'self-service bind' }, info }, result);
+    const binding = result.ok ? result.binding : undefined;
+    if (!binding || !(await challenges.consume(enrolment.jti))) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
+    const codes = await commitBinding(services, { userId, verifier, binding, during: 'self-service', info });
+    ctx.body = { verifier: verifier.name, bound: true, ...(codes.length ? { backupCodes: codes } : {}) };
     await next();
   }
 
@@ -107,20 +94,7 @@ export function createMeActions(services: Services) {
     const eligible = (await verifiers.eligibleVerifiers()).find((v) => v.name === name);
     if (!eligible || !(await verifiers.findBinding(userId, name))) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
     await requireFreshProof(services, ctx, user, proof, settings, name);
-    const othersRequire = decision.requiredBecause.some((r) => r !== 'opt-in');
-    const remaining = decision.bound.filter((n) => n !== name);
-    if (othersRequire && decision.bound.includes(name) && remaining.length === 0) {
-      throw new TwoFactorError(ERROR_CODES.LAST_FACTOR);
-    }
-    await ctx.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: name } });
-    await attempts.forgetSteps(userId, name);
-    if (!(await verifiers.boundNames(userId, (await verifiers.eligibleVerifiers()).map((v) => v.name))).length) {
-      // No factor left: backup codes and device trusts have nothing to stand for.
-      await backupCodes.remove(userId);
-      await devices.revokeAll(userId);
-    }
-    await audit.record({ userId, type: EVENT_TYPES.unbound, verifier: name }, requestInfo(ctx));
-    await notices.notify(userId, 'factor_removed', { verifier: eligible.title || name });
+    await removeBinding(services, { userId, verifier: eligible, decision, info: requestInfo(ctx) });
     ctx.body = { verifier: name, bound: false };
     await next();
   }

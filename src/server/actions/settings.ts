@@ -1,9 +1,9 @@
 /** `twoFactorSettings:get|update` (design §3). Admin only, through the ACL snippet. */
 import { ERROR_CODES, EVENT_TYPES } from '../../constants';
-import { requestInfo } from '../audit';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
 import type { Services } from '../services';
-import { enforcementDisabledByEnv } from '../sign-in-guard';
+import { enforcementDisabledByEnv } from '../env';
+import { requestInfo } from '../request';
 import { parseSettingsUpdate, Settings } from '../settings';
 import { parseValues } from '../validation';
 
@@ -23,25 +23,6 @@ export function createSettingsActions(services: Services) {
     const rows = await app.db.getRepository('roles').find({ filter: { name: { $in: wanted } } });
     const ok = new Set(rows.map((r: any) => r.get('name')));
     return wanted.filter((n) => !ok.has(n));
-  }
-
-  /** Users who have a bound offered factor now and would have none under `next`. */
-  async function orphanedUsers(current: Settings, next: Settings): Promise<number> {
-    const before = new Set((await verifiers.offered(current)).map((v) => v.name));
-    const after = new Set((await verifiers.offered(next)).map((v) => v.name));
-    const lost = [...before].filter((n) => !after.has(n));
-    if (!lost.length) return 0;
-    const rows = await app.db.getRepository('usersVerifiers').find({
-      filter: { verifier: { $in: [...before] } },
-      fields: ['userId', 'verifier'],
-    });
-    const keeps = new Set<string>();
-    const loses = new Set<string>();
-    for (const r of rows as any[]) {
-      const uid = String(r.get('userId'));
-      (after.has(r.get('verifier')) ? keeps : loses).add(uid);
-    }
-    return [...loses].filter((u) => !keeps.has(u)).length;
   }
 
   /** What the admin tab offers to pick from: eligible verifiers and the roles people sign in with. */
@@ -74,7 +55,7 @@ export function createSettingsActions(services: Services) {
     const current = await services.settings.get();
     const proposed: Settings = { ...current, ...values };
     if (values.verifiers && !confirm) {
-      const users = await orphanedUsers(current, proposed);
+      const users = await services.policy.orphanedBy(current, proposed);
       if (users > 0) throw new TwoFactorError(ERROR_CODES.ORPHANS_USERS, { users });
     }
     const saved = await services.settings.save(values);

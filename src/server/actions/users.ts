@@ -4,10 +4,10 @@
  * not with all users.
  */
 import { Op } from '@nocobase/database';
-import { COLLECTIONS, EVENT_TYPES } from '../../constants';
-import { requestInfo } from '../audit';
+import { EVENT_TYPES } from '../../constants';
 import { badRequest, withErrors } from '../errors';
-import { resetUserTwoFactor } from '../lifecycle';
+import { resetByAdmin } from '../flows/bindings';
+import { requestInfo } from '../request';
 import type { Services } from '../services';
 import { isPlainObject, parseValues } from '../validation';
 
@@ -33,11 +33,6 @@ function positiveInt(field: string, raw: unknown, fallback: number, max: number)
 export function createUsersActions(services: Services) {
   const { app, verifiers, policy, backupCodes, devices, audit } = services;
 
-  async function userIdsOf(collection: string, where: Record<string, unknown>) {
-    const rows: any[] = await app.db.getCollection(collection).model.findAll({ where, attributes: ['userId'], raw: true });
-    return [...new Set(rows.map((r) => String(r.userId)))];
-  }
-
   async function list(ctx: any, next: () => Promise<void>) {
     const params = ctx.action.params;
     const rawFilter = params.filter === undefined ? {} : typeof params.filter === 'string' ? safeJson(params.filter) : params.filter;
@@ -55,17 +50,12 @@ export function createUsersActions(services: Services) {
     const where: any[] = [];
     // Sequelize renders `IN []` as matching nothing and `NOT IN []` as no condition, as wanted.
     const idIn = (ids: string[], include: boolean) => ({ id: { [include ? Op.in : Op.notIn]: ids } });
-    const boundIds = offered.length ? await userIdsOf('usersVerifiers', { verifier: { [Op.in]: offered } }) : [];
+    const boundIds = await policy.boundUserIds(offered);
     if (filter.bound !== undefined) where.push(idIn(boundIds, filter.bound));
-    if (filter.required !== undefined && !settings.enforceForAll) {
-      const requiredIds = new Set([
-        ...boundIds,
-        ...(await userIdsOf(COLLECTIONS.userStates, { enforced: true })),
-        ...(settings.enforcedRoles.length ? await userIdsOf('rolesUsers', { roleName: { [Op.in]: settings.enforcedRoles } }) : []),
-      ]);
-      where.push(idIn([...requiredIds], filter.required));
-    } else if (filter.required === false) {
-      where.push(idIn([], true));
+    if (filter.required !== undefined) {
+      const required = await policy.requiredUserIds(settings, boundIds);
+      if (required) where.push(idIn([...required], filter.required));
+      else if (!filter.required) where.push(idIn([], true));
     }
     if (filter.q) {
       // A search box: `%` and `_` typed by the admin act as LIKE wildcards, which only widens it.
@@ -116,9 +106,7 @@ export function createUsersActions(services: Services) {
   async function reset(ctx: any, next: () => Promise<void>) {
     const { userId } = parseValues(ctx.action.params.values, SCHEMAS.reset);
     await findUser(userId);
-    const removed = await resetUserTwoFactor(services, userId);
-    await audit.record({ userId, type: EVENT_TYPES.adminReset, detail: { by: ctx.auth?.user?.id ?? null, verifiers: removed } }, requestInfo(ctx));
-    await services.notices.notify(userId, 'admin_reset');
+    const removed = await resetByAdmin(services, { userId, by: ctx.auth?.user?.id ?? null, info: requestInfo(ctx) });
     ctx.body = { userId, verifiers: removed };
     await next();
   }

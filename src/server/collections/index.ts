@@ -9,3 +9,14 @@ import trustedDevices from './two-factor-trusted-devices';
 import userStates from './two-factor-user-states';
 
 export const collections = [settings, challenges, userStates, totpSteps, backupCodes, trustedDevices, otps, seenDevices, events];
+
+/** Collections that hold rows per user: emptied when a user is deleted, reached only through our actions. */
+export const PER_USER_COLLECTIONS = [
+  challenges.name,
+  userStates.name,
+  totpSteps.name,
+  backupCodes.name,
+  trustedDevices.name,
+  otps.name,
+  seenDevices.name,
+] as string[];

@@ -13,5 +13,8 @@ export default {
     { type: 'boolean', name: 'enforced', defaultValue: false },
     { type: 'date', name: 'firstRequiredAt' },
     { type: 'date', name: 'lastVerifiedAt' },
+    // Backup codes made for a first factor bound on plugin-verification's page, sealed with the
+    // plugin's key until the personal center shows them once.
+    { type: 'text', name: 'pendingBackupCodes' },
   ],
 } as CollectionOptions;

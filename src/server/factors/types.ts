@@ -1,14 +1,25 @@
 /**
- * What a factor type implements to take part in our flows. The shared flow (actions) does the
+ * What a factor type implements to take part in our flows. The shared flows (`flows/`) do the
  * rest: challenge, lock, attempts, replay claim, consuming the challenge, audit, session.
  */
 import type { Model } from '@nocobase/database';
-import type { ChallengeRecord } from '../challenge';
-import type { Services } from '../services';
-import type { VerifierInfo } from '../verifiers';
+import type { Application } from '@nocobase/server';
+import type { ChallengeRecord, Challenges } from '../challenge';
+import type { SecretBox } from '../crypto';
+import type { VerifierDirectory, VerifierInfo } from '../verifiers';
+import type { OtpEngine } from './message-otp/engine';
+
+/** The few modules a factor may use: the key, the OTP engine, pending secrets, bindings. */
+export interface FactorDeps {
+  app: Application;
+  box: SecretBox;
+  otps: OtpEngine;
+  challenges: Pick<Challenges, 'setPending'>;
+  verifiers: Pick<VerifierDirectory, 'findBinding'>;
+}
 
 export interface FactorInput {
-  services: Services;
+  deps: FactorDeps;
   ctx: any;
   user: Model;
   verifier: VerifierInfo;
@@ -38,32 +49,23 @@ export interface Factor {
   codeLength?(verifier: VerifierInfo): number | null;
   /** Message-based factors: send a code to the bound receiver (`twoFactor:sendCode`). */
   sendCode?(input: FactorInput): Promise<{ expiresAt: string; resendAfter: string }>;
+  /** Codes that travel by message can't prove presence in self-service: they may belong to a sign-in. */
+  byMessage?: boolean;
 }
 
-export class FactorRegistry {
-  private readonly factors = new Map<string, Factor>();
-
-  /** `fallback` serves types we do not implement ourselves (other plugins' verification types). */
-  constructor(private readonly fallback?: (type: string) => Factor | undefined) {}
-
-  register(factor: Factor) {
-    if (this.factors.has(factor.type)) throw new Error(`open2fa: factor type ${factor.type} is already registered`);
-    this.factors.set(factor.type, factor);
-  }
-
-  get(type: string): Factor | undefined {
-    return this.factors.get(type) ?? this.fallback?.(type);
-  }
-
-  /** Digits per code of a verifier, when its factor knows. */
-  codeLength(verifier: VerifierInfo): number | null {
-    return this.get(verifier.verificationType)?.codeLength?.(verifier) ?? null;
-  }
-
-  /** The verifier named `name` among `verifiers`, with its factor; null when either is missing. */
-  pick(verifiers: VerifierInfo[], name: string): { verifier: VerifierInfo; factor: Factor } | null {
-    const verifier = verifiers.find((v) => v.name === name);
-    const factor = verifier && this.get(verifier.verificationType);
-    return verifier && factor ? { verifier, factor } : null;
-  }
+/**
+ * One factor type, as its folder exports it. `plugin.ts` registers every descriptor of
+ * `factors/index.ts` in one loop: with plugin-verification (when `verification` is given), in our
+ * factor registry, and with the verifier-options check.
+ */
+export interface FactorDescriptor {
+  type: string;
+  /** Shown under Settings → Verification (translation keys of our namespace). */
+  title?: string;
+  description?: string;
+  /** plugin-verification's class for the type; absent when plugin-verification ships the type. */
+  verification?: any;
+  factor: Factor;
+  /** Problems with a verifier's options, as `[field, reason]` pairs (checked when a verifier is saved). */
+  optionProblems?: (options: unknown) => [string, string][];
 }

@@ -141,3 +141,22 @@ export function otpauthUri(options: { secret: string; issuer: string; label: str
     period: options.totp.period,
   });
 }
+
+/** What an authenticator app was enrolled with; kept on the binding so verifier edits don't break it. */
+export type EnrolledTotp = Pick<TotpOptions, 'algorithm' | 'digits' | 'period'>;
+
+export const enrolledParams = (options: TotpOptions): EnrolledTotp => ({
+  algorithm: options.algorithm,
+  digits: options.digits,
+  period: options.period,
+});
+
+/**
+ * The options a bound secret is checked with: the enrolled algorithm, digits and period (from the
+ * binding's `meta.totp`), and the verifier's current drift window and issuer.
+ */
+export function boundTotpOptions(verifierOptions: unknown, meta: Record<string, unknown> | undefined): TotpOptions {
+  const current = totpOptions(verifierOptions);
+  const pinned = meta?.totp && typeof meta.totp === 'object' ? totpOptions({ ...(meta.totp as object) }) : null;
+  return pinned ? { ...current, ...enrolledParams(pinned) } : current;
+}

@@ -6,29 +6,28 @@
 import { Verification } from '@nocobase/plugin-verification';
 import { ERROR_CODES } from '../../../constants';
 import { TwoFactorError } from '../../errors';
-import { servicesOf } from '../../registry';
-import { readBoundSecret } from './index';
-import { matchStep, totpOptions } from './totp';
+import { assertCanTry, settle } from '../../flows/code-check';
+import { requestInfo } from '../../request';
+import { servicesOf } from '../../services';
+import { totpFactor } from './factor';
 
 export class TOTPVerification extends Verification {
-  /** Used when another scene asks for a TOTP code of a signed-in user. */
+  /** Used when another scene asks for a TOTP code of a signed-in user: the one code-check path, proof scope. */
   async verify({ userId, verifyParams }: { userId: number; verifyParams?: any }) {
     const services = servicesOf(this.ctx.app);
-    const settings = await services.settings.get();
-    await services.attempts.assertNotLocked(userId, 'proof');
+    await assertCanTry(services, 'proof', userId);
+    const user: any = await services.app.db.getRepository('users').findOne({ filterByTk: userId });
+    if (!user || !(await services.verifiers.findBinding(userId, this.verifier.name))) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
     const code = verifyParams?.code;
-    const found = await readBoundSecret(services, userId, this.verifier.name);
-    if (!found) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
-    const step = typeof code === 'string' ? matchStep(found.secret, code, totpOptions(this.options)) : null;
-    if (step === null) {
-      const outcome = await services.attempts.recordFailure({ userId, settings, scope: 'proof' });
-      throw new TwoFactorError(ERROR_CODES.INVALID_CODE, { attemptsLeft: outcome.attemptsLeft });
-    }
-    if (!(await services.attempts.claimStep(userId, this.verifier.name, step))) {
-      throw new TwoFactorError(ERROR_CODES.CODE_REUSED);
-    }
-    await services.attempts.recordSuccess(userId, 'proof');
-    return { step };
+    const verifier = { name: this.verifier.name, title: this.verifier.title, verificationType: this.verifier.verificationType, options: this.options || {} };
+    const result = typeof code === 'string' ? await totpFactor.verifyCheck({ deps: services, ctx: this.ctx, user, verifier }, code) : { ok: false as const };
+    await settle(
+      services,
+      { scope: 'proof', userId, settings: await services.settings.get(), verifier: verifier.name, detail: { during: 'verification scene' }, info: requestInfo(this.ctx) },
+      result,
+    );
+    if (result.ok) await result.afterSuccess?.();
+    return { step: result.ok ? result.step : undefined };
   }
 
   async bind(): Promise<{ uuid: string; meta?: any }> {

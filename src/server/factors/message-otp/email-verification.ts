@@ -5,7 +5,7 @@
 import { Verification } from '@nocobase/plugin-verification';
 import { ERROR_CODES } from '../../../constants';
 import { TwoFactorError } from '../../errors';
-import { maskEmail } from '../otp/engine';
+import { maskEmail } from './engine';
 
 export class EmailOTPVerification extends Verification {
   async verify(): Promise<any> {

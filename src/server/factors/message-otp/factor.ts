@@ -4,9 +4,8 @@
  */
 import { ERROR_CODES } from '../../../constants';
 import { badRequest, TwoFactorError } from '../../errors';
-import type { Services } from '../../services';
 import type { VerifierInfo } from '../../verifiers';
-import type { Factor, FactorInput } from '../types';
+import type { Factor, FactorDeps, FactorInput } from '../types';
 import type { OtpOptions } from './engine';
 
 export interface Delivery {
@@ -17,14 +16,14 @@ export interface Delivery {
   mask(receiver: string): string;
   otpOptions(verifier: VerifierInfo): OtpOptions;
   /** Sends the code; throws with a reason for the admin when the channel cannot deliver. */
-  send(args: { services: Services; ctx: any; user: any; verifier: VerifierInfo; receiver: string; code: string; expiresAt: Date }): Promise<void>;
+  send(args: { deps: FactorDeps; ctx: any; user: any; verifier: VerifierInfo; receiver: string; code: string; expiresAt: Date }): Promise<void>;
 }
 
 export function messageFactor(delivery: Delivery): Factor {
   async function sendTo(input: FactorInput, purpose: 'bind' | 'verify', receiver: string) {
-    const { services, ctx, user, verifier, challenge } = input;
+    const { deps, ctx, user, verifier, challenge } = input;
     const otp = delivery.otpOptions(verifier);
-    const issued = await services.otps.issue({
+    const issued = await deps.otps.issue({
       userId: user.get('id') as string,
       verifier: verifier.name,
       purpose,
@@ -33,17 +32,17 @@ export function messageFactor(delivery: Delivery): Factor {
       otp,
     });
     try {
-      await delivery.send({ services, ctx, user, verifier, receiver, code: issued.code, expiresAt: issued.expiresAt });
+      await delivery.send({ deps, ctx, user, verifier, receiver, code: issued.code, expiresAt: issued.expiresAt });
     } catch (err) {
-      await services.otps.discard(issued.id);
-      services.app.log.error(`open2fa: verifier "${verifier.name}" (${delivery.type}) could not send a code: ${(err as any)?.reason || (err as Error)?.message || err}`);
+      await deps.otps.discard(issued.id);
+      deps.app.log.error(`open2fa: verifier "${verifier.name}" (${delivery.type}) could not send a code: ${(err as any)?.reason || (err as Error)?.message || err}`);
       throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED, { reason: 'delivery_failed' });
     }
     return issued;
   }
 
-  function consume({ services, user, verifier, challenge }: FactorInput, purpose: 'bind' | 'verify', code: string) {
-    return services.otps.consume({
+  function consume({ deps, user, verifier, challenge }: FactorInput, purpose: 'bind' | 'verify', code: string) {
+    return deps.otps.consume({
       userId: user.get('id') as string,
       verifier: verifier.name,
       purpose,
@@ -55,6 +54,7 @@ export function messageFactor(delivery: Delivery): Factor {
 
   return {
     type: delivery.type,
+    byMessage: true,
 
     codeLength: (verifier) => delivery.otpOptions(verifier).codeLength,
 
@@ -72,7 +72,7 @@ export function messageFactor(delivery: Delivery): Factor {
     },
 
     async sendCode(input) {
-      const binding: any = await input.services.verifiers.findBinding(input.user.get('id') as string, input.verifier.name);
+      const binding: any = await input.deps.verifiers.findBinding(input.user.get('id') as string, input.verifier.name);
       if (!binding?.get('uuid')) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
       const issued = await sendTo(input, 'verify', binding.get('uuid'));
       return { expiresAt: issued.expiresAt.toISOString(), resendAfter: issued.resendAfter.toISOString() };

@@ -4,12 +4,12 @@
  * send log), so no code is ever written to the database in clear.
  */
 import { FACTOR_TYPES, NAMESPACE } from '../../../constants';
-import type { VerifierInfo } from '../../verifiers';
-import { maskEmail } from '../otp/engine';
-import { Delivery, intOption, messageFactor } from '../otp/message-factor';
+import type { VerifierDirectory, VerifierInfo } from '../../verifiers';
+import { maskEmail } from './engine';
+import { Delivery, intOption, messageFactor } from './factor';
 
 export const EMAIL_OTP_LIMITS = {
-  codeLength: { min: 4, max: 10, default: 6 },
+  codeLength: { min: 6, max: 10, default: 6 },
   lifetime: { min: 60, max: 3600, default: 600 },
   resendInterval: { min: 10, max: 600, default: 60 },
 };
@@ -60,10 +60,10 @@ export const emailDelivery: Delivery = {
   mask: maskEmail,
   otpOptions,
 
-  async send({ services, ctx, verifier, receiver, code, expiresAt }) {
+  async send({ deps, ctx, verifier, receiver, code, expiresAt }) {
     const channelName = verifier.options?.channel;
     if (!channelName) throw new Error('no notification channel is chosen in the verifier options');
-    const notifications = services.app.pm.get('notification-manager') as any;
+    const notifications = deps.app.pm.get('notification-manager') as any;
     if (!notifications?.channelTypes) throw new Error('the notification manager plugin is not enabled');
     const channel = await notifications.getChannel(channelName);
     if (!channel) throw new Error(`notification channel "${channelName}" does not exist`);
@@ -78,9 +78,17 @@ export const emailDelivery: Delivery = {
       contentType: 'text',
       text: fill(verifier.options?.body || t(DEFAULT_BODY), values),
     };
-    const result = await new Channel(services.app).send({ message, channel });
+    const result = await new Channel(deps.app).send({ message, channel });
     if (result?.status && result.status !== 'success') throw new Error(result.reason || 'the email channel refused the message');
   },
 };
 
 export const emailOtpFactor = messageFactor(emailDelivery);
+
+/**
+ * The email channel of the first email-OTP verifier that names one, among `emailChannels`
+ * (security notices go by email through it).
+ */
+export async function emailChannelOf(verifiers: Pick<VerifierDirectory, 'eligibleVerifiers'>) {
+  return (await verifiers.eligibleVerifiers()).filter((v) => v.verificationType === FACTOR_TYPES.emailOtp).map((v) => v.options?.channel as string | undefined);
+}

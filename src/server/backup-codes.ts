@@ -5,8 +5,8 @@
 import { randomInt } from 'node:crypto';
 import { Op } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
-import { COLLECTIONS } from '../../../constants';
-import type { SecretBox } from '../../crypto';
+import { COLLECTIONS } from '../constants';
+import type { SecretBox } from './crypto';
 
 export const BACKUP_CODE_COUNT = 10;
 /** No 0/o, 1/l/i: easy to read back from paper. */

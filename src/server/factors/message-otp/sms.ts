@@ -4,8 +4,8 @@
  */
 import { FACTOR_TYPES } from '../../../constants';
 import type { VerifierInfo } from '../../verifiers';
-import { maskPhone } from '../otp/engine';
-import { Delivery, intOption, messageFactor } from '../otp/message-factor';
+import { maskPhone } from './engine';
+import { Delivery, intOption, messageFactor } from './factor';
 
 const PHONE = /^\+?[0-9][0-9 ()-]{5,30}$/;
 
@@ -15,13 +15,13 @@ export const smsDelivery: Delivery = {
   isValidReceiver: (r) => PHONE.test(r),
   mask: maskPhone,
   otpOptions: (verifier: VerifierInfo) => ({
-    codeLength: intOption(verifier.options?.codeLength, 6, 4, 10),
+    codeLength: intOption(verifier.options?.codeLength, 6, 6, 10),
     lifetime: intOption(verifier.options?.lifetime, 300, 60, 3600),
     resendInterval: intOption(verifier.options?.resendInterval, 60, 10, 600),
   }),
 
-  async send({ services, ctx, verifier, receiver, code }) {
-    const manager = (services.app.pm.get('verification') as any).verificationManager;
+  async send({ deps, ctx, verifier, receiver, code }) {
+    const manager = (deps.app.pm.get('verification') as any).verificationManager;
     const SMSVerification = manager.getVerification(FACTOR_TYPES.smsOtp);
     const provider = await new SMSVerification({ ctx, verifier, options: verifier.options }).getProvider();
     if (!provider) throw new Error('no SMS provider is configured for this verifier');

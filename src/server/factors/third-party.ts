@@ -6,14 +6,14 @@
 import { TwoFactorError } from '../errors';
 import type { Factor, FactorInput } from './types';
 
-export function verificationTypeFactor(manager: any, type: string): Factor {
+export function thirdPartyFactor(manager: any, type: string): Factor {
   const instance = (input: FactorInput) => {
     const VerificationClass = manager.getVerification(type);
     return new VerificationClass({ ctx: input.ctx, verifier: input.verifier, options: input.verifier.options || {} });
   };
   const refused = (input: FactorInput, err: unknown) => {
     if (err instanceof TwoFactorError) throw err;
-    input.services.app.log.debug?.(`open2fa: verification type ${type} refused: ${(err as Error)?.message}`);
+    input.deps.app.log.debug?.(`open2fa: verification type ${type} refused: ${(err as Error)?.message}`);
     return { ok: false as const };
   };
 

@@ -6,9 +6,9 @@
  */
 import { Op } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
-import { COLLECTIONS, DEVICE_COOKIE_PREFIX } from '../../constants';
-import { requestInfo } from '../audit';
-import { randomToken, SecretBox } from '../crypto';
+import { COLLECTIONS, DEVICE_COOKIE_PREFIX } from '../constants';
+import { requestInfo } from './request';
+import { randomToken, SecretBox } from './crypto';
 
 const PURPOSE = 'trusted-device';
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,0 +1,184 @@
+/**
+ * The binding lifecycle, one path for every way in (the sign-in bind, the personal center,
+ * plugin-verification's own Verification page, an admin reset, the CLI):
+ *
+ * - `commitBinding` stores a new binding (one per user and verifier, even when two binds race),
+ *   writes the `bound` audit row and notice, and gives the first factor its backup codes;
+ * - `removeBinding` applies the last-factor rule and removes a binding with everything that only
+ *   existed for it (replay marks; backup codes and device trusts when no factor is left);
+ * - `resetByAdmin` removes every factor of a user, for the admin action and the CLI.
+ *
+ * Changes of one user's factors are serialised on the user's state row, so the last-factor rule
+ * and "one binding per verifier" hold across concurrent requests and app instances.
+ */
+import type { Transaction } from '@nocobase/database';
+import { COLLECTIONS, ERROR_CODES, EVENT_TYPES } from '../../constants';
+import { TwoFactorError } from '../errors';
+import type { BindingData } from '../factors/types';
+import type { Decision } from '../policy';
+import type { RequestInfo } from '../request';
+import type { Services } from '../services';
+import type { VerifierInfo } from '../verifiers';
+
+const PENDING_CODES_AAD = (userId: number | string) => `backup-codes:pending:${userId}`;
+
+/** Runs `work` in a transaction that holds the user's state row: one factor change per user at a time. */
+async function serialisedForUser<T>(services: Services, userId: number | string, work: (transaction: Transaction) => Promise<T>): Promise<T> {
+  const { app, policy } = services;
+  await policy.ensureState(userId);
+  return app.db.sequelize.transaction(async (transaction) => {
+    const states = app.db.getCollection(COLLECTIONS.userStates).model;
+    // An UPDATE takes the row lock (PostgreSQL, MySQL); SQLite serialises every write anyway.
+    await states.update({ updatedAt: new Date() }, { where: { userId }, transaction, silent: false } as any);
+    return work(transaction);
+  });
+}
+
+/** Names of eligible verifiers the user has bound, read inside `transaction`. */
+async function boundEligible(services: Services, userId: number | string, transaction?: Transaction) {
+  const eligible = (await services.verifiers.eligibleVerifiers()).map((v) => v.name);
+  if (!eligible.length) return [];
+  const rows: any[] = await services.app.db
+    .getCollection('usersVerifiers')
+    .model.findAll({ where: { userId, verifier: eligible }, attributes: ['verifier'], transaction });
+  return rows.map((r) => r.get('verifier') as string);
+}
+
+/** After a binding exists: audit, notice, and the first factor's backup codes (returned in clear, to show once). */
+async function afterBound(
+  services: Services,
+  args: { userId: number | string; verifier: VerifierInfo; during: string; firstFactor: boolean; info: RequestInfo },
+): Promise<string[]> {
+  const { userId, verifier, during, info } = args;
+  await services.audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during } }, info);
+  await services.notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
+  const codes = args.firstFactor ? await services.backupCodes.firstSet(userId) : [];
+  if (codes.length) {
+    await services.audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { count: codes.length, during } }, info);
+  }
+  return codes;
+}
+
+/**
+ * Stores `binding` for (user, verifier) and returns the backup codes to show once (first factor
+ * only). 409 TWO_FACTOR_ALREADY_BOUND when the user has it already, also when two binds race.
+ */
+export async function commitBinding(
+  services: Services,
+  args: { userId: number | string; verifier: VerifierInfo; binding: BindingData; during: string; info: RequestInfo },
+): Promise<string[]> {
+  const { userId, verifier, binding } = args;
+  const firstFactor = await serialisedForUser(services, userId, async (transaction) => {
+    const bound = await boundEligible(services, userId, transaction);
+    if (bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    await services.app.db
+      .getCollection('usersVerifiers')
+      .model.create({ userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta }, { transaction });
+    return bound.length === 0;
+  });
+  return afterBound(services, { ...args, firstFactor });
+}
+
+/**
+ * A binding made by plugin-verification's own `verifiers:bind` (another plugin's type): the same
+ * audit row and notice as ours; a first factor's backup codes are kept sealed until the personal
+ * center shows them once.
+ */
+export async function adoptBinding(services: Services, args: { userId: number | string; verifier: VerifierInfo; info: RequestInfo }) {
+  const bound = await boundEligible(services, args.userId);
+  const firstFactor = bound.length === 1 && bound[0] === args.verifier.name;
+  const codes = await afterBound(services, { ...args, during: 'verification page', firstFactor });
+  if (codes.length) {
+    const sealed = services.box.encrypt(JSON.stringify(codes), PENDING_CODES_AAD(args.userId));
+    await services.policy.updateState(args.userId, { pendingBackupCodes: sealed });
+  }
+}
+
+/** Backup codes waiting to be shown (see `adoptBinding`), handed out once; empty when none wait. */
+export async function takePendingBackupCodes(services: Services, userId: number | string): Promise<string[]> {
+  const states = services.app.db.getCollection(COLLECTIONS.userStates).model;
+  const row: any = await states.findOne({ where: { userId }, attributes: ['pendingBackupCodes'] });
+  const sealed = row?.get('pendingBackupCodes');
+  if (!sealed) return [];
+  // Only the request that clears the column shows them.
+  const [count] = await states.update({ pendingBackupCodes: null }, { where: { userId, pendingBackupCodes: sealed } });
+  if (count !== 1) return [];
+  try {
+    const codes = JSON.parse(services.box.decrypt(sealed, PENDING_CODES_AAD(userId)));
+    // Codes used or replaced since then are not shown.
+    return (await services.backupCodes.remaining(userId)) === codes.length ? codes : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes the user's binding of `name` (design §6): 409 TWO_FACTOR_LAST_FACTOR when it is the last
+ * offered factor of a user required for another reason than opting in. Replay marks of the
+ * binding go; backup codes and device trusts go with the last eligible factor.
+ */
+export async function removeBinding(
+  services: Services,
+  args: { userId: number | string; verifier: VerifierInfo; decision: Decision; via?: string; info: RequestInfo },
+) {
+  const { userId, verifier, decision, info } = args;
+  const offered = new Set(decision.offered.map((v) => v.name));
+  const left = await serialisedForUser(services, userId, async (transaction) => {
+    const bound = await boundEligible(services, userId, transaction);
+    if (!bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
+    const remaining = bound.filter((n) => n !== verifier.name);
+    if (!services.policy.canRemove(decision, verifier.name, remaining.filter((n) => offered.has(n)))) {
+      throw new TwoFactorError(ERROR_CODES.LAST_FACTOR);
+    }
+    await services.app.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: verifier.name }, transaction });
+    return remaining.length;
+  });
+  await services.attempts.forgetSteps(userId, verifier.name);
+  if (!left) {
+    // No factor left: backup codes and device trusts have nothing to stand for.
+    await services.backupCodes.remove(userId);
+    await services.devices.revokeAll(userId);
+  }
+  await services.audit.record({ userId, type: EVENT_TYPES.unbound, verifier: verifier.name, detail: args.via ? { via: args.via } : undefined }, info);
+  await services.notices.notify(userId, 'factor_removed', { verifier: verifier.title || verifier.name });
+}
+
+/** Removes bindings of eligible verifiers, backup codes, trusted devices, grace start and live challenges. */
+async function resetUserTwoFactor(services: Services, userId: number | string): Promise<string[]> {
+  const { app } = services;
+  const removed = await serialisedForUser(services, userId, async (transaction) => {
+    const bound = await boundEligible(services, userId, transaction);
+    if (bound.length) {
+      await app.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: bound }, transaction });
+    }
+    await services.backupCodes.remove(userId, transaction);
+    await services.devices.revokeAll(userId, transaction);
+    await services.otps.removeFor(userId, transaction);
+    await app.db.getCollection(COLLECTIONS.totpSteps).model.destroy({ where: { userId }, transaction });
+    await app.db
+      .getCollection(COLLECTIONS.userStates)
+      .model.update({ firstRequiredAt: null, pendingBackupCodes: null }, { where: { userId }, transaction });
+    return bound;
+  });
+  await services.challenges.killAllFor(userId);
+  await services.attempts.clear(userId);
+  return removed;
+}
+
+/**
+ * An admin (or the break-glass CLI, `by: 'cli'`) resets a user's 2FA: every factor, backup code,
+ * trust and challenge goes; the user binds again at the next sign-in and is told.
+ */
+export async function resetByAdmin(services: Services, args: { userId: number | string; by: number | string | null; info?: RequestInfo }) {
+  const { userId, by } = args;
+  const verifiers = await resetUserTwoFactor(services, userId);
+  await services.audit.record({ userId, type: EVENT_TYPES.adminReset, detail: { by, verifiers } }, args.info);
+  await services.notices.notify(userId, 'admin_reset');
+  return verifiers;
+}
+
+/** A new password ends every device trust and every open challenge. */
+export async function onPasswordChanged(services: Services, userId: number | string, transaction?: unknown) {
+  await services.devices.revokeAll(userId, transaction);
+  await services.challenges.killAllFor(userId, transaction);
+}

@@ -8,7 +8,7 @@
  */
 import { withErrors } from './errors';
 import { FACTORS } from './factors';
-import { adoptBinding, removeBinding } from './flows/bindings';
+import { adoptBinding, removeBinding, serialisedForUser } from './flows/bindings';
 import { requireFreshProof } from './flows/proof';
 import { requestInfo } from './request';
 import type { Services } from './services';
@@ -55,7 +55,8 @@ export function createBindGuard(services: Services) {
     const me = verifier && (await caller(services, ctx));
     if (!verifier || !me) return next();
     await requireFreshProof(services, ctx, me.user, proofOf(values), me.settings);
-    await next();
+    // Its bind checks "not bound yet" and then inserts: one factor change per user at a time.
+    await serialisedForUser(services, me.userId, next);
     if (await services.verifiers.findBinding(me.userId, verifier.name)) {
       await adoptBinding(services, { userId: me.userId, verifier, info: requestInfo(ctx) });
     }

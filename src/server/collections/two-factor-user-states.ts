@@ -16,5 +16,9 @@ export default {
     // Backup codes made for a first factor bound on plugin-verification's page, sealed with the
     // plugin's key until the personal center shows them once.
     { type: 'text', name: 'pendingBackupCodes' },
+    // Held while one request changes the user's factors (flows/bindings.ts): a conditional UPDATE
+    // takes it, on every database and across instances; it expires if its holder dies.
+    { type: 'string', name: 'changeLock' },
+    { type: 'date', name: 'changeLockUntil' },
   ],
 } as CollectionOptions;

@@ -8,10 +8,11 @@
  *   existed for it (replay marks; backup codes and device trusts when no factor is left);
  * - `resetByAdmin` removes every factor of a user, for the admin action and the CLI.
  *
- * Changes of one user's factors are serialised on the user's state row, so the last-factor rule
- * and "one binding per verifier" hold across concurrent requests and app instances.
+ * Changes of one user's factors are serialised by a lock on the user's state row, so the
+ * last-factor rule and "one binding per verifier" hold across concurrent requests and instances.
  */
-import type { Transaction } from '@nocobase/database';
+import { randomUUID } from 'node:crypto';
+import { Op, Transaction } from '@nocobase/database';
 import { COLLECTIONS, ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { TwoFactorError } from '../errors';
 import type { BindingData } from '../factors/types';
@@ -22,16 +23,34 @@ import type { VerifierInfo } from '../verifiers';
 
 const PENDING_CODES_AAD = (userId: number | string) => `backup-codes:pending:${userId}`;
 
-/** Runs `work` in a transaction that holds the user's state row: one factor change per user at a time. */
-async function serialisedForUser<T>(services: Services, userId: number | string, work: (transaction: Transaction) => Promise<T>): Promise<T> {
-  const { app, policy } = services;
-  await policy.ensureState(userId);
-  return app.db.sequelize.transaction(async (transaction) => {
-    const states = app.db.getCollection(COLLECTIONS.userStates).model;
-    // An UPDATE takes the row lock (PostgreSQL, MySQL); SQLite serialises every write anyway.
-    await states.update({ updatedAt: new Date() }, { where: { userId }, transaction, silent: false } as any);
-    return work(transaction);
-  });
+/** How long one factor change may hold the user's lock, and how long another waits for it. */
+const LOCK_HOLD_MS = 15_000;
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Runs `work` while holding the user's factor-change lock: one factor change per user at a time,
+ * on every database (SQLite included, where concurrent transactions can't be used) and across
+ * instances. Taken by a conditional UPDATE; a holder that died frees it when `changeLockUntil` passes.
+ */
+export async function serialisedForUser<T>(services: Services, userId: number | string, work: () => Promise<T>): Promise<T> {
+  await services.policy.ensureState(userId);
+  const states = services.app.db.getCollection(COLLECTIONS.userStates).model;
+  const token = randomUUID();
+  const giveUp = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    const [taken] = await states.update(
+      { changeLock: token, changeLockUntil: new Date(Date.now() + LOCK_HOLD_MS) },
+      { where: { userId, [Op.or]: [{ changeLock: null }, { changeLockUntil: { [Op.lt]: new Date() } }] } },
+    );
+    if (taken === 1) break;
+    if (Date.now() > giveUp) throw new TwoFactorError(ERROR_CODES.THROTTLED, { retryAfter: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20 + Math.floor(Math.random() * 30)));
+  }
+  try {
+    return await work();
+  } finally {
+    await states.update({ changeLock: null, changeLockUntil: null }, { where: { userId, changeLock: token } });
+  }
 }
 
 /** Names of eligible verifiers the user has bound, read inside `transaction`. */
@@ -68,12 +87,12 @@ export async function commitBinding(
   args: { userId: number | string; verifier: VerifierInfo; binding: BindingData; during: string; info: RequestInfo },
 ): Promise<string[]> {
   const { userId, verifier, binding } = args;
-  const firstFactor = await serialisedForUser(services, userId, async (transaction) => {
-    const bound = await boundEligible(services, userId, transaction);
+  const firstFactor = await serialisedForUser(services, userId, async () => {
+    const bound = await boundEligible(services, userId);
     if (bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     await services.app.db
       .getCollection('usersVerifiers')
-      .model.create({ userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta }, { transaction });
+      .model.create({ userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta });
     return bound.length === 0;
   });
   return afterBound(services, { ...args, firstFactor });
@@ -123,14 +142,14 @@ export async function removeBinding(
 ) {
   const { userId, verifier, decision, info } = args;
   const offered = new Set(decision.offered.map((v) => v.name));
-  const left = await serialisedForUser(services, userId, async (transaction) => {
-    const bound = await boundEligible(services, userId, transaction);
+  const left = await serialisedForUser(services, userId, async () => {
+    const bound = await boundEligible(services, userId);
     if (!bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
     const remaining = bound.filter((n) => n !== verifier.name);
     if (!services.policy.canRemove(decision, verifier.name, remaining.filter((n) => offered.has(n)))) {
       throw new TwoFactorError(ERROR_CODES.LAST_FACTOR);
     }
-    await services.app.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: verifier.name }, transaction });
+    await services.app.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: verifier.name } });
     return remaining.length;
   });
   await services.attempts.forgetSteps(userId, verifier.name);
@@ -146,20 +165,22 @@ export async function removeBinding(
 /** Removes bindings of eligible verifiers, backup codes, trusted devices, grace start and live challenges. */
 async function resetUserTwoFactor(services: Services, userId: number | string): Promise<string[]> {
   const { app } = services;
-  const removed = await serialisedForUser(services, userId, async (transaction) => {
-    const bound = await boundEligible(services, userId, transaction);
-    if (bound.length) {
-      await app.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: bound }, transaction });
-    }
-    await services.backupCodes.remove(userId, transaction);
-    await services.devices.revokeAll(userId, transaction);
-    await services.otps.removeFor(userId, transaction);
-    await app.db.getCollection(COLLECTIONS.totpSteps).model.destroy({ where: { userId }, transaction });
-    await app.db
-      .getCollection(COLLECTIONS.userStates)
-      .model.update({ firstRequiredAt: null, pendingBackupCodes: null }, { where: { userId }, transaction });
-    return bound;
-  });
+  const removed = await serialisedForUser(services, userId, () =>
+    app.db.sequelize.transaction(async (transaction) => {
+      const bound = await boundEligible(services, userId, transaction);
+      if (bound.length) {
+        await app.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: bound }, transaction });
+      }
+      await services.backupCodes.remove(userId, transaction);
+      await services.devices.revokeAll(userId, transaction);
+      await services.otps.removeFor(userId, transaction);
+      await app.db.getCollection(COLLECTIONS.totpSteps).model.destroy({ where: { userId }, transaction });
+      await app.db
+        .getCollection(COLLECTIONS.userStates)
+        .model.update({ firstRequiredAt: null, pendingBackupCodes: null }, { where: { userId }, transaction });
+      return bound;
+    }),
+  );
   await services.challenges.killAllFor(userId);
   await services.attempts.clear(userId);
   return removed;

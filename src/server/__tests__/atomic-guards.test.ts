@@ -1,0 +1,80 @@
+/**
+ * Every "use once" and "at most one" rule decided by one atomic database operation, attacked with
+ * requests that arrive at the same moment. Each of these fails when its guard is taken out.
+ */
+import { MockServer } from '@nocobase/test';
+import { Verification } from '@nocobase/plugin-verification';
+import { RESOURCES } from '../../constants';
+import { call, createApp, createUser, destroyApp, enrol, errorCode, PASSWORD, rfcTotp, setSettings, signIn } from './helpers';
+
+/** A second factor type, as another plugin would register it. */
+class TestOtpVerification extends Verification {
+  async verify({ verifyParams }: any) {
+    if (verifyParams?.code !== '424242') this.ctx.throw(400, 'wrong test code');
+    return {};
+  }
+  async bind() {
+    return { uuid: 'test-device' };
+  }
+}
+
+describe('atomic guards under concurrent requests', () => {
+  let app: MockServer;
+  let user: any;
+  let userId: number;
+
+  const sessions = () => app.db.getRepository('issuedTokens').count({ filter: { userId } });
+  const bindings = (verifier?: string) => app.db.getRepository('usersVerifiers').count({ filter: { userId, ...(verifier ? { verifier } : {}) } });
+
+  beforeEach(async () => {
+    app = await createApp();
+    const manager = (app.pm.get('verification') as any).verificationManager;
+    manager.registerVerificationType('test-otp', { title: 'Test OTP', bindingRequired: true, verification: TestOtpVerification });
+    await app.db.getRepository('verifiers').create({ values: { name: 'test', title: 'Test', verificationType: 'test-otp' } });
+    // Every eligible verifier is offered: TOTP and the test type.
+    await setSettings(app, { enforceForAll: true, verifiers: [], maxAttemptsPerChallenge: 10, lockoutThreshold: 50 });
+    user = await createUser(app);
+    userId = user.get('id');
+  });
+  afterEach(async () => {
+    await destroyApp(app);
+  });
+
+  it('gives one session when one challenge is answered at once by a TOTP code and five backup codes', async () => {
+    const { secret, session } = await enrol(app, user);
+    const codes: string[] = session.backupCodes;
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    const before = await sessions();
+    const results = await Promise.all([
+      call(app, 'verify', token, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 1 }) }),
+      ...codes.slice(0, 5).map((backupCode) => call(app, 'verify', token, { backupCode })),
+    ]);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 200).map(errorCode)).toEqual(Array(5).fill('TWO_FACTOR_CHALLENGE_INVALID'));
+    expect((await sessions()) - before).toBe(1);
+  });
+
+  it('stores one binding when two bind-stage challenges of one user bind the same verifier at the same moment', async () => {
+    // A type without time steps, so only the commit decides (two tabs, or the owner and someone with the password).
+    const tokens = await Promise.all([0, 1].map(async () => (await signIn(app, user.get('email'))).body.data.twoFactor.token));
+    for (const token of tokens) expect((await call(app, 'bindStart', token, { verifier: 'test' })).status).toBe(200);
+    const results = await Promise.all(tokens.map((token) => call(app, 'bind', token, { verifier: 'test', code: '424242' })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 200).map(errorCode)).toEqual(['TWO_FACTOR_ALREADY_BOUND']);
+    expect(await bindings('test')).toBe(1);
+    expect(await sessions()).toBe(1);
+  });
+
+  it('keeps the last factor of a required user when both factors are removed at the same moment', async () => {
+    await enrol(app, user);
+    const agent = await app.agent().login(user);
+    expect((await agent.post('/verifiers:bind').send({ verifier: 'test', password: PASSWORD })).status).toBe(200);
+    expect(await bindings()).toBe(2);
+    const results = await Promise.all(
+      ['totp', 'test'].map((verifier) => agent.post(`/${RESOURCES.me}:unbind`).send({ verifier, password: PASSWORD })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(results.map(errorCode).filter(Boolean)).toEqual(['TWO_FACTOR_LAST_FACTOR']);
+    expect(await bindings()).toBe(1);
+  });
+});

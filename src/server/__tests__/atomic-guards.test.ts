@@ -3,8 +3,9 @@
  * requests that arrive at the same moment. Each of these fails when its guard is taken out.
  */
 import { MockServer } from '@nocobase/test';
-import { Verification } from '@nocobase/plugin-verification';
+import { SMSProvider, Verification } from '@nocobase/plugin-verification';
 import { RESOURCES } from '../../constants';
+import { servicesOf } from '../services';
 import { call, createApp, createUser, destroyApp, enrol, errorCode, PASSWORD, rfcTotp, setSettings, signIn } from './helpers';
 
 /** A second factor type, as another plugin would register it. */
@@ -15,6 +16,15 @@ class TestOtpVerification extends Verification {
   }
   async bind() {
     return { uuid: 'test-device' };
+  }
+}
+
+const smsOutbox: { phone: string; code: string }[] = [];
+
+/** An SMS provider registered through plugin-verification's registry; it keeps the messages. */
+class CapturingSMSProvider extends SMSProvider {
+  async send(phone: string, data: { code: string }) {
+    smsOutbox.push({ phone, code: data.code });
   }
 }
 
@@ -76,5 +86,37 @@ describe('atomic guards under concurrent requests', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(results.map(errorCode).filter(Boolean)).toEqual(['TWO_FACTOR_LAST_FACTOR']);
     expect(await bindings()).toBe(1);
+  });
+
+  it('turns one message code sent on one challenge by five requests at once into one session', async () => {
+    smsOutbox.length = 0;
+    (app.pm.get('verification') as any).smsOTPProviderManager.registerProvider('capture', { title: 'Capture', provider: CapturingSMSProvider });
+    await app.db.getRepository('verifiers').create({ values: { name: 'sms', title: 'SMS', verificationType: 'sms-otp', options: { provider: 'capture', settings: {} } } });
+    const bindToken = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    await call(app, 'bindStart', bindToken, { verifier: 'sms', uuid: '+15550001234' });
+    expect((await call(app, 'bind', bindToken, { verifier: 'sms', code: smsOutbox[0].code })).status).toBe(200);
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    expect((await call(app, 'sendCode', token, { verifier: 'sms' })).status).toBe(200);
+    const before = await sessions();
+    const results = await Promise.all(Array.from({ length: 5 }, () => call(app, 'verify', token, { verifier: 'sms', code: smsOutbox[1].code })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect((await sessions()) - before).toBe(1);
+  });
+
+  it('uses a message code once however many checks race for it (the engine alone, without a challenge to burn)', async () => {
+    const { otps } = servicesOf(app);
+    const otp = { codeLength: 6, lifetime: 300, resendInterval: 10 };
+    const issued = await otps.issue({ userId, verifier: 'sms', purpose: 'bind', challengeId: 'c1', receiver: '+15550001234', otp });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => otps.consume({ userId, verifier: 'sms', purpose: 'bind', challengeId: 'c1', input: issued.code, codeLength: 6 })),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  it('uses a backup code once however many checks race for it', async () => {
+    const { backupCodes } = servicesOf(app);
+    const [code] = await backupCodes.regenerate(userId);
+    const results = await Promise.all(Array.from({ length: 5 }, () => backupCodes.consume(userId, code)));
+    expect(results.filter(Boolean)).toHaveLength(1);
   });
 });

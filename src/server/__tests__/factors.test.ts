@@ -21,7 +21,9 @@ class TokenVerification extends Verification {
     return { uuid: uuid || 'token-1', meta: { model: 'T1' } };
   }
   async verify({ verifyParams, boundInfo }: any) {
-    if (!boundInfo || verifyParams?.code !== '1357') this.ctx.throw(400, 'wrong token code');
+    // Its own form may send a PIN and a touch flag instead of a code.
+    const byPin = verifyParams?.pin === '8642' && verifyParams?.touched === true;
+    if (!boundInfo || (verifyParams?.code !== '1357' && !byPin)) this.ctx.throw(400, 'wrong token code');
     return { ok: true };
   }
 }
@@ -111,5 +113,23 @@ describe('more factor types', () => {
     expect(ok.status).toBe(200);
     expect(typeof ok.body.data.token).toBe('string');
     expect(errorCode(await call(app, 'sendCode', await challenge(), { verifier: 'hw' }))).toBe('TWO_FACTOR_VERIFIER_NOT_ALLOWED');
+  });
+
+  it("passes the whole form of another plugin's type through, and nothing extra to ours", async () => {
+    const token = await challenge();
+    expect((await call(app, 'bind', token, { verifier: 'hw', code: '2468', uuid: 'serial-9', label: 'desk' })).status).toBe(200);
+    // Its form sends a PIN and a flag, no code at all.
+    const ok = await call(app, 'verify', await challenge(), { verifier: 'hw', pin: '8642', touched: true });
+    expect(ok.status).toBe(200);
+    const wrongPin = await call(app, 'verify', await challenge(), { verifier: 'hw', pin: '0000', touched: true });
+    expect(errorCode(wrongPin)).toBe('TWO_FACTOR_INVALID_CODE');
+    // Form fields stay plain values with plain names.
+    expect(errorCode(await call(app, 'verify', await challenge(), { verifier: 'hw', pin: { $gt: '' } }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    expect(errorCode(await call(app, 'verify', await challenge(), { verifier: 'hw', 'a.b': '1' }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    // Our own types, backup codes and unknown verifiers take no extra field, checked before the challenge.
+    expect(errorOf(await call(app, 'verify', await challenge(), { verifier: 'sms', code: '123456', pin: '1' }))).toMatchObject({ code: 'TWO_FACTOR_BAD_REQUEST', field: 'pin' });
+    expect(errorCode(await call(app, 'verify', 'not-a-challenge', { verifier: 'nope', pin: '1' }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    expect(errorCode(await call(app, 'verify', await challenge(), { backupCode: 'aaaaa-bbbbb', pin: '1' }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    expect(errorCode(await call(app, 'verify', await challenge(), { verifier: 'sms' }))).toBe('TWO_FACTOR_BAD_REQUEST');
   });
 });

@@ -6,6 +6,7 @@ import { ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding, removeBinding, takePendingBackupCodes } from '../flows/bindings';
 import { assertCanTry, settle } from '../flows/code-check';
+import { splitFormFields } from '../factors/third-party';
 import { PROOF_SCHEMA, requireFreshProof } from '../flows/proof';
 import type { Decision } from '../policy';
 import { requestInfo } from '../request';
@@ -19,7 +20,8 @@ const ENROL_TTL_SECONDS = 600;
 const SCHEMAS = {
   none: {},
   bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true }, ...PROOF_SCHEMA },
-  bind: { verifier: NAME, code: { type: 'string', maxLength: 64 } },
+  // `uuid` and the other fields of a third-party type's own form are for its `bind`.
+  bind: { verifier: NAME, code: { type: 'string', maxLength: 64, optional: true }, uuid: { type: 'string', maxLength: 255, optional: true } },
   unbind: { verifier: NAME, ...PROOF_SCHEMA },
   regenerateBackupCodes: PROOF_SCHEMA,
   revokeDevice: { id: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER } },
@@ -71,14 +73,20 @@ export function createMeActions(services: Services) {
   }
 
   async function bind(ctx: any, next: () => Promise<void>) {
-    const values = parseValues(ctx.action.params.values, SCHEMAS.bind);
+    const { ours, form } = splitFormFields(ctx.action.params.values, SCHEMAS.bind);
+    const values = parseValues(ours, SCHEMAS.bind);
     const { user, userId, settings, decision } = await me(ctx);
     await assertCanTry(services, 'proof', userId);
     const { verifier, factor } = offered(decision, values.verifier);
+    if (factors.isOwn(verifier.verificationType)) {
+      const extra = Object.keys(form)[0] ?? (values.uuid !== undefined ? 'uuid' : undefined);
+      if (extra) throw badRequest(extra, 'is not a known field');
+      if (values.code === undefined) throw badRequest('code', 'is required');
+    }
     if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     const enrolment = await challenges.findEnrolment(userId, verifier.name);
     if (!enrolment) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
-    const result = await factor.bindCheck({ deps: services, ctx, user, verifier, challenge: enrolment }, values.code);
+    const result = await factor.bindCheck({ deps: services, ctx, user, verifier, challenge: enrolment }, values.code ?? '');
     const info = requestInfo(ctx);
     await settle(services, { scope: 'proof', userId, settings, verifier: verifier.name, detail: { during: 'self-service bind' }, info }, result);
     const binding = result.ok ? result.binding : undefined;

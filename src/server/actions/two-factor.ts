@@ -6,6 +6,7 @@ import { ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding } from '../flows/bindings';
 import { BACKUP_CODE, settle } from '../flows/code-check';
+import { splitFormFields } from '../factors/third-party';
 import { describeChallenge, finish, Live, live, liveUnlocked, offeredVerifier } from '../flows/sign-in';
 import { requestInfo } from '../request';
 import type { Services } from '../services';
@@ -18,8 +19,9 @@ const TRUST = { type: 'boolean', optional: true } as const;
 const SCHEMAS = {
   none: {},
   bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true } },
-  // `uuid` is for other plugins' types whose `bind` reads it (e.g. a device id).
-  bind: { verifier: NAME, code: CODE, uuid: { type: 'string', maxLength: 255, optional: true }, trustDevice: TRUST },
+  // `uuid` and any other field of a third-party type's own form are for its `bind` (e.g. a device id);
+  // `code` is required for our types only.
+  bind: { verifier: NAME, code: { ...CODE, optional: true }, uuid: { type: 'string', maxLength: 255, optional: true }, trustDevice: TRUST },
   sendCode: { verifier: NAME },
   verify: {
     verifier: { ...NAME, optional: true },
@@ -65,11 +67,34 @@ export function createTwoFactorActions(services: Services) {
     await next();
   }
 
+  /**
+   * The body of `bind` / `verify`: our fields, checked strictly, and what a third-party type's own
+   * form sent beside them. Like every malformed body, extra fields for anything but another
+   * plugin's verifier are refused before the challenge is looked at.
+   */
+  async function parseCodeBody<S extends typeof SCHEMAS.bind | typeof SCHEMAS.verify>(ctx: any, schema: S) {
+    const { ours, form } = splitFormFields(ctx.action.params.values, schema);
+    const values = parseValues(ours, schema);
+    const formFields = Object.keys(form);
+    if (formFields.length) {
+      const { verifier, backupCode } = values as { verifier?: string; backupCode?: string };
+      const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === verifier);
+      if (!named || factors.isOwn(named.verificationType) || backupCode !== undefined) throw badRequest(formFields[0], 'is not a known field');
+    }
+    return values;
+  }
+
+  /** Our own types need a `code`; other plugins' types read what their form sent. */
+  function requireOwnCode(type: string, code: string | undefined) {
+    if (factors.isOwn(type) && code === undefined) throw badRequest('code', 'is required');
+  }
+
   async function bind(ctx: any, next: () => Promise<void>) {
-    const values = parseValues(ctx.action.params.values, SCHEMAS.bind);
+    const values = await parseCodeBody(ctx, SCHEMAS.bind);
     const state = await liveUnlocked(services, ctx, 'bind');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
-    const result = await factor.bindCheck(input, values.code);
+    requireOwnCode(verifier.verificationType, values.code);
+    const result = await factor.bindCheck(input, values.code ?? '');
     await settleSignIn(ctx, state, verifier.name, result);
     const binding = result.ok ? result.binding : undefined;
     if (!binding) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
@@ -85,18 +110,18 @@ export function createTwoFactorActions(services: Services) {
   }
 
   async function verify(ctx: any, next: () => Promise<void>) {
-    const values = parseValues(ctx.action.params.values, SCHEMAS.verify);
+    const values = await parseCodeBody(ctx, SCHEMAS.verify);
     if (values.backupCode !== undefined) {
       if (values.verifier !== undefined || values.code !== undefined) throw badRequest('backupCode', 'cannot be combined with verifier or code');
       return verifyBackupCode(ctx, next, values.backupCode, values.trustDevice);
     }
     if (values.verifier === undefined) throw badRequest('verifier', 'is required');
-    if (values.code === undefined) throw badRequest('code', 'is required');
 
     const state = await liveUnlocked(services, ctx, 'verify');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
+    requireOwnCode(verifier.verificationType, values.code);
     if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
-    const result = await factor.verifyCheck(input, values.code);
+    const result = await factor.verifyCheck(input, values.code ?? '');
     await settleSignIn(ctx, state, verifier.name, result);
     ctx.body = await finish(services, ctx, state, {
       trustDevice: values.trustDevice,

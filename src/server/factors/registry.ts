@@ -13,6 +13,11 @@ export class FactorRegistry {
     this.factors.set(factor.type, factor);
   }
 
+  /** Whether `type` is one of ours (else another plugin's type, served through the fallback). */
+  isOwn(type: string): boolean {
+    return this.factors.has(type);
+  }
+
   get(type: string): Factor | undefined {
     return this.factors.get(type) ?? this.fallback?.(type);
   }

@@ -3,8 +3,33 @@
  * part in our flows through its own `bind` and `verify` — the extension point for plugin authors.
  * Our challenge, lock, attempts, audit and session still wrap every call.
  */
-import { TwoFactorError } from '../errors';
+import { badRequest, TwoFactorError } from '../errors';
+import { isPlainObject, Schema } from '../validation';
 import type { Factor, FactorInput } from './types';
+
+const FORM_FIELDS_MAX = 20;
+const FORM_FIELD_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const FORM_VALUE_MAX_LENGTH = 1024;
+
+/**
+ * Splits a request body into our fields (`schema`) and the other fields a third-party type's own
+ * form sent beside them (its `bind`/`verify` read the whole body). Extra fields are plain: at most
+ * 20, simple names, strings of at most 1024 characters, numbers or booleans.
+ */
+export function splitFormFields(values: unknown, schema: Schema): { ours: Record<string, unknown>; form: Record<string, unknown> } {
+  if (!isPlainObject(values)) return { ours: values as Record<string, unknown>, form: {} };
+  const ours: Record<string, unknown> = {};
+  const form: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) (Object.prototype.hasOwnProperty.call(schema, key) ? ours : form)[key] = value;
+  const keys = Object.keys(form);
+  if (keys.length > FORM_FIELDS_MAX) throw badRequest(keys[FORM_FIELDS_MAX], 'is not a known field');
+  for (const key of keys) {
+    const v = form[key];
+    const plain = typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= FORM_VALUE_MAX_LENGTH);
+    if (!FORM_FIELD_NAME.test(key) || !plain) throw badRequest(key, 'is not a known field');
+  }
+  return { ours, form };
+}
 
 export function thirdPartyFactor(manager: any, type: string): Factor {
   const instance = (input: FactorInput) => {

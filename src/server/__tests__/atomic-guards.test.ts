@@ -106,7 +106,7 @@ describe('atomic guards under concurrent requests', () => {
   it('uses a message code once however many checks race for it (the engine alone, without a challenge to burn)', async () => {
     const { otps } = servicesOf(app);
     const otp = { codeLength: 6, lifetime: 300, resendInterval: 10 };
-    const issued = await otps.issue({ userId, verifier: 'sms', purpose: 'bind', challengeId: 'c1', receiver: '+15550001234', otp });
+    const issued = await otps.issue({ userId, verifier: 'sms', purpose: 'bind', challengeId: 'c1', receiver: '+15550001234', otp, ip: '203.0.113.7' });
     const results = await Promise.all(
       Array.from({ length: 5 }, () => otps.consume({ userId, verifier: 'sms', purpose: 'bind', challengeId: 'c1', input: issued.code, codeLength: 6 })),
     );

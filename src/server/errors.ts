@@ -23,6 +23,8 @@ const STATUS: Record<ErrorCode, number> = {
   TWO_FACTOR_USE_TWO_FACTOR_PAGE: 409,
   TWO_FACTOR_UNTRUSTED_ORIGIN: 403,
   TWO_FACTOR_NO_PERMISSION: 403,
+  TWO_FACTOR_VERIFIER_IN_USE: 409,
+  TWO_FACTOR_NOTHING_OFFERED: 409,
 };
 
 /** English message per code; the key for translation too (src/locale). */
@@ -46,6 +48,8 @@ export const MESSAGES: Record<ErrorCode, string> = {
   // Core's own words for these two refusals, so the UI reads the same as elsewhere in NocoBase.
   TWO_FACTOR_UNTRUSTED_ORIGIN: 'Invalid sign-in origin',
   TWO_FACTOR_NO_PERMISSION: 'No permissions',
+  TWO_FACTOR_VERIFIER_IN_USE: 'Users have set up this verifier for two-factor authentication. Confirm to delete it and remove it from their accounts.',
+  TWO_FACTOR_NOTHING_OFFERED: 'Two-factor authentication is required, but no verification method is available. Please contact your administrator.',
 };
 
 export type ErrorExtra = Record<string, string | number | boolean | null | string[]>;

@@ -1,8 +1,10 @@
 /**
  * "Is this user required to use a second factor, and why?" — decided here and nowhere else.
  *
- * Required when: `enforceForAll` ("all"), one of the user's roles is enforced ("role:<name>"),
- * an admin enforced the user ("user"), or the user has bound an offered factor ("opt-in").
+ * Required when: `enforceForAll` ("all"), one of the user's roles is enforced ("role:<name>"; roles
+ * as the ACL counts them, departments included),
+ * an admin enforced the user ("user"), or the user has bound an offered factor ("opt-in"; while
+ * nothing is offered, any eligible factor).
  */
 import { Op, UniqueConstraintError } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
@@ -91,12 +93,50 @@ export class Policy {
     return !(othersRequire && offered && remainingOffered.length === 0);
   }
 
+  /**
+   * (userId, roleName) pairs as the ACL counts them: direct roles (`rolesUsers`), plus, while
+   * plugin-departments is enabled, the roles of the departments a user belongs to directly (its
+   * middleware attaches those at request time; sub-departments inherit nothing). One statement.
+   */
+  private async roleHolders(where: { userId?: number | string; roles?: string[] }): Promise<Array<{ userId: string; roleName: string }>> {
+    if (where.roles && !where.roles.length) return [];
+    const db = this.app.db;
+    const q = (name: string) => db.sequelize.getQueryInterface().quoteIdentifier(name);
+    const col = (collection: any, attribute: string) => q((collection.model.rawAttributes[attribute] as any)?.field || attribute);
+    const direct = db.getCollection('rolesUsers');
+    const conditions = (userCol: string, roleCol: string) =>
+      [where.userId !== undefined ? `${userCol} = :userId` : '', where.roles ? `${roleCol} IN (:roles)` : ''].filter(Boolean);
+    const whereSql = (parts: string[]) => (parts.length ? ` WHERE ${parts.join(' AND ')}` : '');
+    const parts = [
+      `SELECT ${col(direct, 'userId')} AS ${q('userId')}, ${col(direct, 'roleName')} AS ${q('roleName')} FROM ${direct.quotedTableName()}` +
+        whereSql(conditions(col(direct, 'userId'), col(direct, 'roleName'))),
+    ];
+    const members = db.getCollection('departmentsUsers');
+    const granted = db.getCollection('departmentsRoles');
+    if (members && granted) {
+      const m = (a: string) => `m.${col(members, a)}`;
+      const g = (a: string) => `g.${col(granted, a)}`;
+      parts.push(
+        `SELECT ${m('userId')}, ${g('roleName')} FROM ${members.quotedTableName()} m ` +
+          `JOIN ${granted.quotedTableName()} g ON ${g('departmentId')} = ${m('departmentId')}` +
+          whereSql(conditions(m('userId'), g('roleName'))),
+      );
+    }
+    const rows: any[] = await db.sequelize.query(parts.join(' UNION '), {
+      type: 'SELECT',
+      replacements: { userId: where.userId ?? null, roles: where.roles ?? [] },
+    });
+    return rows.map((r) => ({ userId: String(r.userId), roleName: String(r.roleName) }));
+  }
+
+  /** Every role the user holds, as the ACL counts them (direct and through departments). */
+  async rolesOf(userId: number | string): Promise<string[]> {
+    return [...new Set((await this.roleHolders({ userId })).map((r) => r.roleName))];
+  }
+
   private async enforcedRolesOf(userId: number | string, roles: string[]): Promise<string[]> {
     if (!roles.length) return [];
-    const rows = await this.app.db.getRepository('rolesUsers').find({
-      filter: { userId, roleName: { $in: roles } },
-    });
-    const mine = new Set(rows.map((r: any) => r.get('roleName')));
+    const mine = new Set((await this.roleHolders({ userId, roles })).map((r) => r.roleName));
     return roles.filter((r) => mine.has(r));
   }
 
@@ -141,17 +181,30 @@ export class Policy {
     };
   }
 
+  /**
+   * Verifiers whose bindings count as opting in: the offered ones; while nothing is offered (every
+   * offered verifier deleted, or its type's plugin disabled: a broken setup, not an admin's choice
+   * of other methods), every eligible one, so opted-in users are not silently released.
+   */
+  private async optInNames(offered: VerifierInfo[]): Promise<string[]> {
+    const list = offered.length ? offered : await this.verifiers.eligibleVerifiers();
+    return list.map((v) => v.name);
+  }
+
   async decide(user: { id: number | string }, settings: Settings): Promise<Decision> {
     const offered = await this.verifiers.offered(settings);
-    const [{ state, bound, bindingMeta }, roles] = await Promise.all([
-      this.stateAndBindings(user.id, offered.map((v) => v.name)),
+    const [{ state, bound: optedIn, bindingMeta: metaOfOptedIn }, roles] = await Promise.all([
+      this.optInNames(offered).then((names) => this.stateAndBindings(user.id, names)),
       this.enforcedRolesOf(user.id, settings.enforcedRoles),
     ]);
+    const offeredNames = new Set(offered.map((v) => v.name));
+    const bound = optedIn.filter((n) => offeredNames.has(n));
+    const bindingMeta = Object.fromEntries(bound.map((n) => [n, metaOfOptedIn[n]]));
     const requiredBecause: string[] = [];
     if (settings.enforceForAll) requiredBecause.push('all');
     for (const role of roles) requiredBecause.push(`role:${role}`);
     if (state.enforced) requiredBecause.push('user');
-    if (bound.length) requiredBecause.push('opt-in');
+    if (optedIn.length) requiredBecause.push('opt-in');
     return {
       required: requiredBecause.length > 0,
       requiredBecause,
@@ -189,10 +242,12 @@ export class Policy {
    */
   async requiredUserIds(settings: Settings, boundIds: string[]): Promise<Set<string> | null> {
     if (settings.enforceForAll) return null;
+    const offered = await this.verifiers.offered(settings);
+    const optedIn = offered.length ? boundIds : await this.boundUserIds(await this.optInNames(offered));
     return new Set([
-      ...boundIds,
+      ...optedIn,
       ...(await this.userIdsOf(COLLECTIONS.userStates, { enforced: true })),
-      ...(settings.enforcedRoles.length ? await this.userIdsOf('rolesUsers', { roleName: { [Op.in]: settings.enforcedRoles } }) : []),
+      ...(await this.roleHolders({ roles: settings.enforcedRoles })).map((r) => r.userId),
     ]);
   }
 

@@ -7,8 +7,9 @@
  * without the plugin. A required user gets a
  * challenge instead of a session: no token, no cookie, no `issuedTokens` row.
  */
-import { EVENT_TYPES, PASSWORD_AUTH_TYPE } from '../constants';
+import { ERROR_CODES, EVENT_TYPES, PASSWORD_AUTH_TYPE } from '../constants';
 import { enforcementDisabledByEnv } from './env';
+import { TwoFactorError } from './errors';
 import { describeChallenge, markVerified } from './flows/sign-in';
 import { isTrustedRequestOrigin } from './origin';
 import { requestInfo } from './request';
@@ -51,6 +52,12 @@ export function createSignInGuard(services: Services) {
     }
 
     decision = await services.policy.markFirstRequired(user.id, decision);
+    // Nothing to bind or verify with: a clear refusal instead of an empty bind page, unless a
+    // grace period still lets the user postpone binding.
+    if (!decision.offered.length) {
+      const until = services.policy.skippableUntil(decision, settings);
+      if (!until || until.getTime() <= Date.now()) throw new TwoFactorError(ERROR_CODES.NOTHING_OFFERED);
+    }
     const challenge = await services.challenges.issue({
       userId: user.id,
       authenticator: auth.authenticator.name,

@@ -56,6 +56,16 @@ export function PolicyTab(props: { settings: SettingsView; onSaved: (s: Settings
 
   return (
     <Form form={form} layout="vertical" initialValues={initial} onFinish={(values: any) => save(values)} style={{ maxWidth: 720 }} data-testid="two-factor-policy">
+      {settings.nothingOffered && (
+        <Alert
+          type="error"
+          showIcon
+          style={{ marginBottom: 24 }}
+          message={t('No verification method is offered')}
+          description={t('None of the offered verifiers exists or is of an available type. Users who must use 2FA cannot sign in until you offer one under Offered verifiers.')}
+          data-testid="policy-nothing-offered"
+        />
+      )}
       {settings.enforcementDisabledByEnv && (
         <Alert
           type="warning"

@@ -71,6 +71,12 @@ export function UsersTab(props: { settings: SettingsView }) {
     load();
   };
 
+  const signOutUnverified = async () => {
+    const res = await call<{ users: number; sessions: number }>(`${RESOURCES.users}:signOutUnverified`, {});
+    if (!res.ok) return message.error(describeError(t, res.error));
+    message.success(t('Signed out {{sessions}} sessions of {{users}} users.', { sessions: res.data?.sessions ?? 0, users: res.data?.users ?? 0 }));
+  };
+
   const columns = [
     {
       title: t('User'),
@@ -159,6 +165,18 @@ export function UsersTab(props: { settings: SettingsView }) {
           labels={[t('Set up or not'), t('Set up'), t('Not set up')]}
         />
         <Button onClick={load}>{t('Refresh')}</Button>
+        <Popconfirm
+          title={t('Sign out users who have not verified?')}
+          description={t('Ends the current sessions of users who must use 2FA but have never passed it. They sign in again with a second factor.')}
+          okText={t('Sign out')}
+          cancelText={t('Cancel')}
+          okButtonProps={{ danger: true }}
+          onConfirm={signOutUnverified}
+        >
+          <Button danger data-testid="users-sign-out-unverified">
+            {t('Sign out unverified sessions')}
+          </Button>
+        </Popconfirm>
       </Space>
       <Table rowKey="id" size="middle" loading={loading} columns={columns} dataSource={data.rows} data-testid="two-factor-users" pagination={pagination(data.count)} />
       <Modal

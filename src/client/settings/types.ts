@@ -9,5 +9,7 @@ export interface Choice {
 
 export interface SettingsView extends Settings {
   enforcementDisabledByEnv: boolean;
+  /** No eligible verifier is offered: required users cannot sign in. */
+  nothingOffered?: boolean;
   choices: { verifiers: Choice[]; roles: Choice[] };
 }

@@ -161,12 +161,39 @@ describe('policy and admin control', () => {
     expect(events[0].get('userId')).toBe(user.get('id'));
   });
 
+  it('signs out the live sessions of required users who never passed a second factor, and no one else', async () => {
+    await app.db.getRepository('roles').create({ values: { name: 'finance', title: 'Finance' } });
+    const alice = await createUser(app, ['member', 'finance']);
+    const carol = await createUser(app, ['member']);
+    // Sessions from before enforcement: they stay until they expire (2FA is checked at sign-in).
+    const aliceToken = (await signIn(app, alice.get('email'))).body.data.token;
+    const carolToken = (await signIn(app, carol.get('email'))).body.data.token;
+    await setSettings(app, { enforcedRoles: ['finance'] });
+    const bob = await createUser(app, ['member', 'finance']);
+    const bobToken = (await enrol(app, bob)).session.token;
+    const check = (token: string) => app.agent().get('/auth:check').set('X-Authenticator', 'basic').set('Authorization', `Bearer ${token}`);
+    expect((await check(aliceToken)).status).toBe(200);
+
+    const res = await root.post(`/${RESOURCES.users}:signOutUnverified`).send({});
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ users: 1, sessions: 1 });
+    expect((await check(aliceToken)).status).toBe(401);
+    expect((await check(carolToken)).status).toBe(200);
+    expect((await check(bobToken)).status).toBe(200);
+    expect((await root.get(`/${RESOURCES.users}:list`)).status).toBe(200);
+    expect(await app.db.getRepository('issuedTokens').count({ filter: { userId: alice.get('id') } })).toBe(0);
+    // Alice signs in again, this time with a second factor.
+    expect((await signIn(app, alice.get('email'))).body.data.twoFactor.stage).toBe('bind');
+    expect(errorCode(await root.post(`/${RESOURCES.users}:signOutUnverified`).send({ everyone: true }))).toBe('TWO_FACTOR_BAD_REQUEST');
+  });
+
   it('is admin-only: a member gets 403, a role with the snippet gets in', async () => {
     const member = await createUser(app);
     const agent = await app.agent().login(member);
     expect((await agent.get(`/${RESOURCES.users}:list`)).status).toBe(403);
     expect((await agent.post(`/${RESOURCES.users}:reset`).send({ userId: member.get('id') })).status).toBe(403);
     expect((await agent.post(`/${RESOURCES.users}:setEnforced`).send({ userId: member.get('id'), enforced: false })).status).toBe(403);
+    expect((await agent.post(`/${RESOURCES.users}:signOutUnverified`).send({})).status).toBe(403);
     expect((await agent.get(`/${RESOURCES.events}:list`)).status).toBe(403);
     await app.db.getRepository('roles').create({ values: { name: 'security', snippets: [ACL_SNIPPET] } });
     const officer = await createUser(app, ['security']);

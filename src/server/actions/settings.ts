@@ -36,9 +36,21 @@ export function createSettingsActions(services: Services) {
     };
   }
 
+  /** No eligible verifier is offered: required users cannot sign in. */
+  async function nothingOffered(settings: Settings) {
+    return (await verifiers.offered(settings)).length === 0;
+  }
+
   async function get(ctx: any, next: () => Promise<void>) {
     parseValues(ctx.action.params.values, {});
-    ctx.body = { ...(await services.settings.get()), enforcementDisabledByEnv: enforcementDisabledByEnv(), choices: await choices() };
+    const settings = await services.settings.get();
+    ctx.body = {
+      ...settings,
+      enforcementDisabledByEnv: enforcementDisabledByEnv(),
+      // Required users cannot sign in while no verifier is offered (C5): the admin tab warns.
+      nothingOffered: await nothingOffered(settings),
+      choices: await choices(),
+    };
     await next();
   }
 
@@ -66,7 +78,7 @@ export function createSettingsActions(services: Services) {
         requestInfo(ctx),
       );
     }
-    ctx.body = { ...saved, enforcementDisabledByEnv: enforcementDisabledByEnv() };
+    ctx.body = { ...saved, enforcementDisabledByEnv: enforcementDisabledByEnv(), nothingOffered: await nothingOffered(saved) };
     await next();
   }
 

@@ -4,8 +4,8 @@
  * not with all users.
  */
 import { Op } from '@nocobase/database';
-import { EVENT_TYPES } from '../../constants';
-import { badRequest, withErrors } from '../errors';
+import { COLLECTIONS, ERROR_CODES, EVENT_TYPES } from '../../constants';
+import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { resetByAdmin } from '../flows/bindings';
 import { requestInfo } from '../request';
 import type { Services } from '../services';
@@ -21,6 +21,7 @@ const SCHEMAS = {
   },
   reset: { userId: USER_ID },
   setEnforced: { userId: USER_ID, enforced: { type: 'boolean' } },
+  none: {},
 } as const;
 
 function positiveInt(field: string, raw: unknown, fallback: number, max: number) {
@@ -103,9 +104,73 @@ export function createUsersActions(services: Services) {
     return user;
   }
 
+  /**
+   * Whether the caller may change the 2FA of `userId` (roles as the ACL counts them): root's only
+   * by root, and nobody holding a role the caller lacks unless the caller is root.
+   */
+  async function mayManage(ctx: any, userId: number | string) {
+    const callerId = ctx.auth?.user?.id;
+    if (!callerId) return false;
+    const [mine, theirs] = await Promise.all([policy.rolesOf(callerId), policy.rolesOf(userId)]);
+    if (mine.includes('root')) return true;
+    const held = new Set(mine);
+    return theirs.every((role) => held.has(role));
+  }
+
+  async function assertMayManage(ctx: any, userId: number) {
+    if (!(await mayManage(ctx, userId))) throw new TwoFactorError(ERROR_CODES.NO_PERMISSION);
+  }
+
+  /**
+   * Sessions outlive a policy change: 2FA is checked at sign-in. This ends the live sessions of
+   * required users who have never passed a second factor (sessions from before enforcement, or
+   * from a postponed binding): their `issuedTokens` rows go, so no renewal, and their token ids
+   * are blocked until the longest a token can still be valid. The caller's own sessions and users
+   * beyond the caller's reach are left alone.
+   */
+  async function signOutUnverified(ctx: any, next: () => Promise<void>) {
+    parseValues(ctx.action.params.values, SCHEMAS.none);
+    const settings = await services.settings.get();
+    const offered = (await verifiers.offered(settings)).map((v) => v.name);
+    const required = await policy.requiredUserIds(settings, await policy.boundUserIds(offered));
+    const verifiedRows: any[] = await app.db
+      .getCollection(COLLECTIONS.userStates)
+      .model.findAll({ where: { lastVerifiedAt: { [Op.ne]: null } }, attributes: ['userId'], raw: true });
+    const verified = new Set(verifiedRows.map((r) => String(r.userId)));
+    const tokens = app.db.getCollection('issuedTokens')?.model;
+    if (!tokens) throw new Error('issuedTokens is missing: plugin-auth must be enabled');
+    const rows: any[] = await tokens.findAll({
+      where: required ? { userId: { [Op.in]: [...required] } } : {},
+      attributes: ['jti', 'userId'],
+      raw: true,
+    });
+    const callerId = String(ctx.auth?.user?.id ?? '');
+    const byUser = new Map<string, string[]>();
+    for (const r of rows) {
+      const userId = String(r.userId);
+      if (userId === callerId || verified.has(userId)) continue;
+      byUser.set(userId, [...(byUser.get(userId) || []), r.jti]);
+    }
+    const authManager: any = (app as any).authManager;
+    const { tokenExpirationTime } = await authManager.tokenController.getConfig();
+    const blockedUntil = new Date(Date.now() + Number(tokenExpirationTime || 0)).toString();
+    let users = 0;
+    let sessions = 0;
+    for (const [userId, jtis] of byUser) {
+      if (!(await mayManage(ctx, userId))) continue;
+      await tokens.destroy({ where: { jti: { [Op.in]: jtis } } });
+      for (const jti of jtis) await authManager.jwt.blacklist?.add({ token: jti, expiration: blockedUntil });
+      users += 1;
+      sessions += jtis.length;
+    }
+    ctx.body = { users, sessions };
+    await next();
+  }
+
   async function reset(ctx: any, next: () => Promise<void>) {
     const { userId } = parseValues(ctx.action.params.values, SCHEMAS.reset);
     await findUser(userId);
+    await assertMayManage(ctx, userId);
     const removed = await resetByAdmin(services, { userId, by: ctx.auth?.user?.id ?? null, info: requestInfo(ctx) });
     ctx.body = { userId, verifiers: removed };
     await next();
@@ -114,6 +179,7 @@ export function createUsersActions(services: Services) {
   async function setEnforced(ctx: any, next: () => Promise<void>) {
     const { userId, enforced } = parseValues(ctx.action.params.values, SCHEMAS.setEnforced);
     await findUser(userId);
+    await assertMayManage(ctx, userId);
     await policy.updateState(userId, { enforced });
     await audit.record(
       { userId, type: EVENT_TYPES.settingsChanged, detail: { changed: ['enforced'], enforced, by: ctx.auth?.user?.id ?? null } },
@@ -123,7 +189,12 @@ export function createUsersActions(services: Services) {
     await next();
   }
 
-  return { list: withErrors(list), reset: withErrors(reset), setEnforced: withErrors(setEnforced) };
+  return {
+    list: withErrors(list),
+    reset: withErrors(reset),
+    setEnforced: withErrors(setEnforced),
+    signOutUnverified: withErrors(signOutUnverified),
+  };
 }
 
 function safeJson(text: string): unknown {
@@ -134,4 +205,4 @@ function safeJson(text: string): unknown {
   }
 }
 
-export const USERS_ACTIONS = ['list', 'reset', 'setEnforced'];
+export const USERS_ACTIONS = ['list', 'reset', 'setEnforced', 'signOutUnverified'];

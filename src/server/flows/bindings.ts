@@ -203,3 +203,26 @@ export async function onPasswordChanged(services: Services, userId: number | str
   await services.devices.revokeAll(userId, transaction);
   await services.challenges.killAllFor(userId, transaction);
 }
+
+/**
+ * An admin deleted a verifier that users had bound (plugin-verification's `verifiers:destroy`,
+ * confirmed), and the database removed those bindings with it. For each of those users, what
+ * `removeBinding` does after its delete: replay marks go, backup codes and device trusts go with
+ * the last eligible factor, an `unbound` audit row (`via: 'verifier deleted'`) and a notice.
+ */
+export async function afterVerifierDeleted(
+  services: Services,
+  args: { verifier: VerifierInfo; userIds: Array<number | string>; info?: RequestInfo },
+) {
+  const { verifier, info } = args;
+  for (const userId of args.userIds) {
+    await services.attempts.forgetSteps(userId, verifier.name);
+    const left = (await boundEligible(services, userId)).filter((n) => n !== verifier.name);
+    if (!left.length) {
+      await services.backupCodes.remove(userId);
+      await services.devices.revokeAll(userId);
+    }
+    await services.audit.record({ userId, type: EVENT_TYPES.unbound, verifier: verifier.name, detail: { via: 'verifier deleted' } }, info);
+    await services.notices.notify(userId, 'factor_removed', { verifier: verifier.title || verifier.name });
+  }
+}

@@ -2,13 +2,14 @@
 /**
  * Builds dist/ the way the NocoBase host loads plugins:
  * - dist/server/index.js: CommonJS bundle; @nocobase/* and the host's shared libraries stay external.
+ * - dist/server/migrations/*.js: one CommonJS file per migration, where NocoBase looks for them.
  * - dist/client/index.js: a named AMD/UMD module (name = package name) whose dependencies are the
  *   modules the v1 client host provides.
  * - dist/locale/*.json and dist/externalVersion.js.
  * BUILD_OUT_DIR builds elsewhere than dist/ (packaging builds into a temporary folder).
  */
 import { build } from 'esbuild';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +49,25 @@ async function buildServer() {
     metafile: true,
     logLevel: 'warning',
   });
-  return Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  const migrations = await buildMigrations();
+  return [result, migrations].flatMap((r) => Object.values(r.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path)));
+}
+
+/** NocoBase loads a plugin's migrations one file each from dist/server/migrations/. */
+async function buildMigrations() {
+  const dir = path.join(root, 'src/server/migrations');
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  return build({
+    entryPoints: files.map((f) => path.join(dir, f)),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outdir: path.join(dist, 'server/migrations'),
+    external: SERVER_EXTERNALS,
+    metafile: true,
+    logLevel: 'warning',
+  });
 }
 
 async function buildClient() {

@@ -23,6 +23,20 @@ import { catchBodyErrors, limitDepth } from './request-guard';
 import { createServices, Services } from './services';
 import { createSignInGuard } from './sign-in-guard';
 
+/**
+ * Whether the app's recorded version is below 1.7.0, prereleases of 1.7.0 included (semver's
+ * `<1.7.0` with prereleases, as plugin-verification's migration reads it). No recorded version
+ * (a fresh install) is not older.
+ */
+function olderThan1_7(version: unknown): boolean {
+  const match = typeof version === 'string' ? /^v?(\d+)\.(\d+)\.(\d+)(-.+)?/.exec(version) : null;
+  if (!match) return false;
+  const [major, minor, patch] = match.slice(1, 4).map(Number);
+  if (major !== 1) return major < 1;
+  if (minor !== 7) return minor < 7;
+  return patch === 0 && !!match[4];
+}
+
 export class PluginTwoFactorAuthServer extends Plugin {
   services!: Services;
 
@@ -122,12 +136,19 @@ export class PluginTwoFactorAuthServer extends Plugin {
 
   async install() {
     await this.services.settings.ensureDefaults();
+    // Upgrading from before 1.7.0, plugin-verification's afterLoad migration still has to copy
+    // the old verifiers into the (then empty) `verifiers` table: our migration adds `totp` after it.
+    if (olderThan1_7(await this.app.version.get())) return;
+    await this.ensureDefaultVerifier();
+  }
+
+  /** Creates the `totp` verifier unless a verifier of that type (or of that name) exists. */
+  async ensureDefaultVerifier() {
     const repo = this.db.getRepository('verifiers');
-    if (!(await repo.findOne({ filterByTk: DEFAULT_TOTP_VERIFIER }))) {
-      await repo.create({
-        values: { name: DEFAULT_TOTP_VERIFIER, title: 'Authenticator app', verificationType: FACTOR_TYPES.totp, options: {} },
-      });
-    }
+    if (await repo.findOne({ filter: { $or: [{ verificationType: FACTOR_TYPES.totp }, { name: DEFAULT_TOTP_VERIFIER }] } })) return;
+    await repo.create({
+      values: { name: DEFAULT_TOTP_VERIFIER, title: 'Authenticator app', verificationType: FACTOR_TYPES.totp, options: {} },
+    });
   }
 }
 

@@ -11,7 +11,7 @@ import { SecretBox } from '../src/server/crypto';
 import { bindingAad } from '../src/server/factors/totp/factor';
 import { generateTotpSecret, matchStep, totpOptions } from '../src/server/factors/totp/totp';
 import { fmtInterval, fmtRatio, fmtUs, interleave, main, pairedRatio, ratioInterval, report } from './lib/harness';
-import { rfcTotp } from '../src/server/__tests__/helpers';
+import { rfcTotp } from '../test-support/totp.mjs';
 
 const BATCH = 400;
 const ROUNDS = 41;

@@ -8,31 +8,16 @@
  * user must bind again. The Chinese UI is driven too. Screenshots go to $SCREENSHOTS
  * (default .e2e/screens). Usage: node e2e/admin-and-personal-center.mjs <baseUrl>
  */
-import { mkdirSync } from 'node:fs';
-import { apiOf, launchChromium, runChecks, totp } from './support.mjs';
-
-const base = process.argv[2] || 'http://localhost:13000';
-const shots = process.env.SCREENSHOTS || '.e2e/screens';
-mkdirSync(shots, { recursive: true });
-const api = apiOf(base);
+import { runChecks } from '../test-support/checks.mjs';
+import { bearer } from '../test-support/http.mjs';
+import { totp } from '../test-support/totp.mjs';
+import { api, base, launchChromium, newPage, shots } from './support.mjs';
 
 const PASSWORD = 'Journey-pass-123';
 const TEXT = {
   'en-US': { users: 'Users', audit: 'Audit log', signOut: 'Sign out', backup: 'Backup code' },
   'zh-CN': { users: '用户', audit: '审计日志', signOut: '退出登录', backup: '备用码' },
 };
-
-async function newPage(browser, locale) {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale });
-  const page = await context.newPage();
-  page.setDefaultTimeout(60000);
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript((l) => {
-    for (const p of ['NOCOBASE_', 'NOCOBASE_MAIN_']) localStorage.setItem(`${p}LOCALE`, l);
-  }, locale);
-  return { context, page, errors };
-}
 
 /** Password step through NocoBase's own sign-in page; resolves where it lands. */
 async function passwordStep(page, account, password) {
@@ -91,18 +76,15 @@ async function bindAtSignIn(check, page, locale, account, shotPrefix) {
 
 /** @param {(label: string, ok: boolean, detail?: string) => void} check */
 async function main(check) {
-  const root = (await api('auth:signIn', { account: 'admin@nocobase.com', password: 'admin123' })).data?.token;
+  const root = (await api.signIn('admin@nocobase.com', 'admin123')).body?.data?.token;
   if (!root) throw new Error('root sign-in failed (is 2FA already enforced for root in this app?)');
+  const asRoot = bearer(root);
   const stamp = Date.now();
   const people = { 'en-US': `journey-${stamp}`, 'zh-CN': `journey-zh-${stamp}` };
   for (const [appLang, username] of Object.entries(people)) {
-    await api('users:create', { username, nickname: appLang === 'zh-CN' ? '李雷' : 'Jane Doe', email: `${username}@example.com`, password: PASSWORD, roles: ['member'], appLang }, root);
+    await api.post('users:create', { username, nickname: appLang === 'zh-CN' ? '李雷' : 'Jane Doe', email: `${username}@example.com`, password: PASSWORD, roles: ['member'], appLang }, asRoot);
   }
-  await fetch(`${base}/api/systemSettings:update?filterByTk=1`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${root}` },
-    body: JSON.stringify({ enabledLanguages: ['en-US', 'zh-CN'] }),
-  });
+  await api.post('systemSettings:update?filterByTk=1', { enabledLanguages: ['en-US', 'zh-CN'] }, asRoot);
   const browser = await launchChromium();
   const allErrors = [];
   try {
@@ -140,7 +122,7 @@ async function main(check) {
       await page.getByText('Enter a whole number from 30 to 3600.').waitFor({ timeout: 10000 });
       check('[en-US] an out-of-range value is refused with a message', await page.getByText('Enter a whole number from 30 to 3600.').isVisible());
       await shot(page, 'admin-policy-invalid-en-US');
-      check('[en-US] nothing was saved', (await api('twoFactorSettings:get', undefined, root)).data.challengeTTL === 300);
+      check('[en-US] nothing was saved', (await api.get('twoFactorSettings:get', asRoot)).body.data.challengeTTL === 300);
       await ttl.fill('300');
 
       // The authenticator app's options are editable under Settings → Verification.
@@ -153,7 +135,7 @@ async function main(check) {
       await page.getByTestId('policy-enforceForAll').click();
       await page.getByTestId('policy-save').click();
       await page.locator('.ant-message-success').waitFor({ timeout: 10000 });
-      check('[en-US] "Enforce 2FA for all users" is saved from the tab', (await api('twoFactorSettings:get', undefined, root)).data.enforceForAll === true);
+      check('[en-US] "Enforce 2FA for all users" is saved from the tab', (await api.get('twoFactorSettings:get', asRoot)).body.data.enforceForAll === true);
     }
 
     // 3. A new user: bind at sign-in, verify and trust the device, then not asked on it.
@@ -235,7 +217,7 @@ async function main(check) {
       await shot(adminPage, 'admin-reset-confirm-en-US');
       await adminPage.getByTestId('users-reset-confirm').click();
       await adminPage.locator('.ant-message-success').waitFor({ timeout: 10000 });
-      const listed = await api(`twoFactorUsers:list?filter=${encodeURIComponent(JSON.stringify({ q: username }))}`, undefined, root);
+      const listed = (await api.get(`twoFactorUsers:list?filter=${encodeURIComponent(JSON.stringify({ q: username }))}`, asRoot)).body;
       check('[en-US] Reset removes the user\'s methods', listed.data?.[0]?.verifiers?.length === 0, JSON.stringify(listed.data?.[0]));
       await adminPage.getByRole('tab', { name: TEXT['en-US'].audit }).click();
       await adminPage.getByTestId('two-factor-events').locator('.ant-table-row').first().waitFor({ timeout: 10000 });

@@ -1,66 +1,39 @@
-/** Shared by the end-to-end scripts: an independent RFC 6238 TOTP, and Debian's chromium. */
-import { execSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+/** Shared by the browser tests: the app under test, Debian's chromium, a fresh page in a locale. */
+import { mkdirSync } from 'node:fs';
+import { apiClient } from '../test-support/http.mjs';
+import { chromiumPath } from '../test-support/requirements.mjs';
 
-/** The 6-digit SHA1 code of `secret` (base32) for the current 30 s step plus `offset` steps. */
-export function totp(secret, offset = 0) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const bytes = [];
-  for (const ch of secret) {
-    value = (value << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
-  const mac = createHmac('sha1', Buffer.from(bytes)).update(msg).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
+/** The app under test (first argument, default `npm start`'s), its API, and where screenshots go. */
+export const base = process.argv[2] || process.env.BASE_URL || 'http://localhost:13000';
+export const api = apiClient(`${base}/api`);
+export const shots = process.env.SCREENSHOTS || '.e2e/screens';
+mkdirSync(shots, { recursive: true });
 
 /** Headless Debian chromium (no browser download), with the flags this machine needs. */
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || execSync('command -v chromium').toString().trim(),
+    executablePath: chromiumPath(),
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
 
-/** `resource:action` on the app's API: GET without a body, POST with one. */
-export function apiOf(base) {
-  return async (path, body, token) =>
-    (
-      await fetch(`${base}/api/${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Authenticator': 'basic', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-    ).json();
-}
-
 /**
- * Runs a browser test's `main`, printing each check as it goes and a `<name>: N passed, N failed`
- * line at the end; exits non-zero on any failure or thrown error.
+ * A page in a new context whose NocoBase UI language is `locale`; `errors` collects uncaught page
+ * errors.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} locale
+ * @param {{ width: number, height: number }} [viewport]
  */
-export async function runChecks(name, main) {
-  let passed = 0;
-  let failed = 0;
-  const check = (label, ok, detail = '') => {
-    ok ? passed++ : failed++;
-    console.log(`${ok ? '✔' : '✖'} ${label}${ok || !detail ? '' : ` — ${detail}`}`);
-  };
-  try {
-    await main(check);
-  } catch (err) {
-    failed++;
-    console.error(err);
-  }
-  console.log(`\n${name}: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+export async function newPage(browser, locale, viewport = { width: 1360, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale });
+  const page = await context.newPage();
+  page.setDefaultTimeout(60000);
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript((l) => {
+    for (const p of ['NOCOBASE_', 'NOCOBASE_MAIN_']) localStorage.setItem(`${p}LOCALE`, l);
+  }, locale);
+  return { context, page, errors };
 }

@@ -6,45 +6,32 @@
  * signs in with a backup code. Screenshots (en-US, zh-CN) go to .e2e/screens/.
  * Usage: node e2e/two-factor-page.mjs <baseUrl>   (an app started by `npm start` or test:app)
  */
-import { apiOf, launchChromium, runChecks, totp } from './support.mjs';
-import { mkdirSync } from 'node:fs';
-
-const base = process.argv[2] || 'http://localhost:13000';
-const shots = process.env.SCREENSHOTS || '.e2e/screens';
-mkdirSync(shots, { recursive: true });
-const api = apiOf(base);
+import { runChecks } from '../test-support/checks.mjs';
+import { bearer } from '../test-support/http.mjs';
+import { totp } from '../test-support/totp.mjs';
+import { api, base, launchChromium, newPage, shots } from './support.mjs';
 
 /** @param {(label: string, ok: boolean, detail?: string) => void} check */
 async function main(check) {
-  const root = (await api('auth:signIn', { account: 'admin@nocobase.com', password: 'admin123' })).data?.token;
+  const root = (await api.signIn('admin@nocobase.com', 'admin123')).body?.data?.token;
   if (!root) throw new Error('root sign-in failed (is 2FA already enforced for root in this app?)');
   const stamp = Date.now();
   const users = { en: `ui-en-${stamp}`, zh: `ui-zh-${stamp}` };
   // Enforce 2FA for a role of their own, so root (who holds every preset role) stays free.
-  await api('roles:create', { name: 'ui2fa', title: '2FA users' }, root);
+  const admin = bearer(root);
+  await api.post('roles:create', { name: 'ui2fa', title: '2FA users' }, admin);
   for (const [lang, username] of Object.entries(users)) {
-    await api('users:create', { username, email: `${username}@example.com`, password: 'Ui-pass-12345', roles: ['member', 'ui2fa'], appLang: lang === 'zh' ? 'zh-CN' : 'en-US' }, root);
+    await api.post('users:create', { username, email: `${username}@example.com`, password: 'Ui-pass-12345', roles: ['member', 'ui2fa'], appLang: lang === 'zh' ? 'zh-CN' : 'en-US' }, admin);
   }
-  await api('twoFactorSettings:update', { enforcedRoles: ['ui2fa'] }, root);
+  await api.post('twoFactorSettings:update', { enforcedRoles: ['ui2fa'] }, admin);
   // Let users pick Chinese (a fresh app enables English only).
-  await fetch(`${base}/api/systemSettings:update?filterByTk=1`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${root}` },
-    body: JSON.stringify({ enabledLanguages: ['en-US', 'zh-CN'] }),
-  });
+  await api.post('systemSettings:update?filterByTk=1', { enabledLanguages: ['en-US', 'zh-CN'] }, admin);
 
   const browser = await launchChromium();
   try {
     for (const [lang, username] of Object.entries(users)) {
       const locale = lang === 'zh' ? 'zh-CN' : 'en-US';
-      const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale });
-      const page = await context.newPage();
-      page.setDefaultTimeout(60000);
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.addInitScript((l) => {
-        for (const p of ['NOCOBASE_', 'NOCOBASE_MAIN_']) localStorage.setItem(`${p}LOCALE`, l);
-      }, locale);
+      const { context, page, errors } = await newPage(browser, locale, { width: 1280, height: 860 });
 
       const signIn = async () => {
         await page.goto(`${base}/signin?redirect=%2Fadmin`);

@@ -12,7 +12,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -54,10 +54,15 @@ export function appEnv(extra = {}) {
   return { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, ...extra };
 }
 
-/** Runs `nocobase <args>` in the app folder; throws when it fails. */
-export function runCli(appDir, args, label, env = appEnv()) {
-  console.log(`→ nocobase ${args.join(' ')}`);
-  const res = spawnSync(path.join(bin, 'nocobase'), args, { cwd: appDir, stdio: 'inherit', env });
+/**
+ * Runs `nocobase <args>` in the app folder; throws when it fails. `log`: a file descriptor that
+ * gets the command's output instead of the terminal.
+ */
+export function runCli(appDir, args, label, env = appEnv(), log) {
+  const say = `→ nocobase ${args.join(' ')}`;
+  if (log === undefined) console.log(say);
+  else writeSync(log, `${say}\n`);
+  const res = spawnSync(path.join(bin, 'nocobase'), args, { cwd: appDir, stdio: log === undefined ? 'inherit' : ['ignore', log, log], env });
   if (res.status !== 0) throw new AppError(`${label} failed (exit ${res.status}).`, 'Read the output above; `RESET=1 npm start` starts over with an empty database.');
 }
 
@@ -108,20 +113,23 @@ export async function prepareApp({ appDir, port, reset = false, env: extra = {},
   return env;
 }
 
-/** Step 3: link the plugins, then install (`fresh`) or upgrade and enable the plugin (unless `plugin: false`). */
-export function installApp({ appDir, fresh, env = appEnv(), plugin = true }) {
-  runCli(appDir, ['postinstall'], 'Linking plugins', env);
+/**
+ * Step 3: link the plugins, then install (`fresh`) or upgrade and enable the plugin (unless
+ * `plugin: false`). `log` as for runCli.
+ */
+export function installApp({ appDir, fresh, env = appEnv(), plugin = true, log }) {
+  runCli(appDir, ['postinstall'], 'Linking plugins', env, log);
   if (fresh) {
-    runCli(appDir, ['install'], 'Installing NocoBase', env);
+    runCli(appDir, ['install'], 'Installing NocoBase', env, log);
   } else {
-    runCli(appDir, ['upgrade'], 'Upgrading the app', env);
-    if (plugin) runCli(appDir, ['pm', 'enable', pkg.name], 'Enabling the plugin', env);
+    runCli(appDir, ['upgrade'], 'Upgrading the app', env, log);
+    if (plugin) runCli(appDir, ['pm', 'enable', pkg.name], 'Enabling the plugin', env, log);
   }
 }
 
 /** Step 4: `nocobase start` in its own process group (spawned detached), so stopServer can end all of it. */
 export function startServer({ appDir, env = appEnv(), stdio = 'inherit' }) {
-  console.log('→ nocobase start');
+  if (stdio === 'inherit') console.log('→ nocobase start');
   return spawn(path.join(bin, 'nocobase'), ['start', '--launch-mode', 'node'], { cwd: appDir, env, stdio, detached: true });
 }
 

@@ -12,35 +12,19 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort } from '../test-support/free-port.mjs';
+import { postgresBinDir, redisServerPath, root, which } from '../test-support/requirements.mjs';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 
 const PG_USER = 'open2fa';
 const PG_PASSWORD = 'open2fa';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function which(cmd) {
-  const res = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return res.status === 0 ? res.stdout.trim() : null;
-}
 
 function alive(pid) {
   try {
@@ -52,20 +36,6 @@ function alive(pid) {
 }
 
 // --- PostgreSQL ------------------------------------------------------------------------------
-
-/** Directory holding initdb/pg_ctl: PATH first, then the newest Debian /usr/lib/postgresql/<v>/bin. */
-function pgBinDir() {
-  const onPath = which('pg_ctl');
-  if (onPath && which('initdb')) return path.dirname(onPath);
-  const base = '/usr/lib/postgresql';
-  if (existsSync(base)) {
-    const versions = readdirSync(base)
-      .filter((v) => existsSync(path.join(base, v, 'bin/pg_ctl')))
-      .sort((a, b) => Number(b) - Number(a));
-    if (versions.length) return path.join(base, versions[0], 'bin');
-  }
-  return null;
-}
 
 /** The user the server runs as: ourselves, or a system user when we are root. */
 function pgOsUser() {
@@ -105,8 +75,7 @@ function pgDataDir(dir, user) {
 }
 
 async function startPostgres(dir) {
-  const bin = pgBinDir();
-  if (!bin) throw new Error('PostgreSQL is not installed (no initdb/pg_ctl). Debian: apt-get install -y postgresql');
+  const bin = postgresBinDir();
   const user = pgOsUser();
   const data = pgDataDir(dir, user);
   const pgCtl = path.join(bin, 'pg_ctl');
@@ -190,8 +159,7 @@ function redisPing(port, host = '127.0.0.1') {
 }
 
 async function startRedis(dir) {
-  const server = which('redis-server');
-  if (!server) throw new Error('redis-server is not installed. Debian: apt-get install -y redis-server');
+  const server = redisServerPath();
   mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, 'redis.pid');
   if (existsSync(pidFile)) {

@@ -1,19 +1,24 @@
 /**
  * Benchmark fixtures: real NocoBase apps (createMockServer, SQLite) served over real HTTP on a
- * loopback port, a small keep-alive HTTP client, bulk-inserted users and TOTP enrolments, and a
- * SQL statement counter on the Sequelize logging hook.
+ * loopback port and called through test-support's HTTP client (kept alive), bulk-inserted users
+ * and TOTP enrolments, and a SQL statement counter on the Sequelize logging hook.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMockServer, MockServer } from '@nocobase/test';
-import { COLLECTIONS, DEFAULT_TOTP_VERIFIER, HEADER_CHALLENGE, RESOURCES } from '../../src/constants';
+import { COLLECTIONS, DEFAULT_TOTP_VERIFIER } from '../../src/constants';
 import { generateTotpSecret } from '../../src/server/factors/totp/totp';
 import { bindingAad } from '../../src/server/factors/totp/factor';
 import PluginTwoFactorAuthServer from '../../src/server/plugin';
-import { BASE_PLUGINS, PASSWORD, rfcTotp } from '../../src/server/__tests__/helpers';
+import { apiClient } from '../../test-support/http.mjs';
+import { BASE_PLUGINS, PASSWORD } from '../../test-support/mock-app';
+import { rfcTotp } from '../../test-support/totp.mjs';
 
 export { PASSWORD, rfcTotp };
+
+/** test-support's JSON client, holding `sockets` keep-alive connections (what a browser or a reverse proxy would do). */
+export type HttpClient = ReturnType<typeof apiClient>;
 
 export interface BenchApp {
   app: MockServer;
@@ -22,80 +27,6 @@ export interface BenchApp {
   /** SQL statements counted by `countSql`. */
   sql: SqlCounter;
   close(): Promise<void>;
-}
-
-export interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-
-/** A keep-alive HTTP/1.1 client for one server: what a browser or a reverse proxy would do. */
-export class HttpClient {
-  private readonly agent: http.Agent;
-
-  constructor(
-    private readonly port: number,
-    private readonly prefix: string,
-    sockets = 1,
-  ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-  }
-
-  request(method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Reply> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port: this.port,
-          method,
-          path: `${this.prefix}${path}`,
-          agent: this.agent,
-          headers: {
-            accept: 'application/json',
-            'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
-            ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
-            ...headers,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: any = text;
-            try {
-              parsed = text ? JSON.parse(text) : null;
-            } catch {
-              // not JSON: keep the text
-            }
-            resolve({ status: res.statusCode || 0, headers: res.headers, body: parsed });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
-  }
-
-  signIn(account: string, password = PASSWORD) {
-    return this.request('POST', '/auth:signIn', { 'x-authenticator': 'basic' }, { account, password });
-  }
-
-  check(token: string) {
-    return this.request('GET', '/auth:check', { authorization: `Bearer ${token}`, 'x-authenticator': 'basic' });
-  }
-
-  twoFactor(action: string, challenge: string, values: unknown) {
-    return this.request('POST', `/${RESOURCES.twoFactor}:${action}`, { [HEADER_CHALLENGE.toLowerCase()]: challenge }, values);
-  }
-
-  destroy() {
-    this.agent.destroy();
-  }
 }
 
 export class SqlCounter {
@@ -133,7 +64,8 @@ export async function startApp(options: { name: string; plugin: boolean; storage
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const client = new HttpClient(port, (app as any).resourcer?.options?.prefix || '', options.sockets ?? 1);
+  const prefix = (app as any).resourcer?.options?.prefix || '';
+  const client = apiClient(`http://127.0.0.1:${port}${prefix}`, { keepAlive: true, sockets: options.sockets ?? 1, password: PASSWORD });
   return {
     app,
     name: options.name,

@@ -1,6 +1,7 @@
 /** Hostile requests to `twoFactor:*` with a live challenge of the right stage and the wrong factor. */
 import { ERROR_CODES, HEADER_CHALLENGE, RESOURCES } from '../../constants';
-import { advanceClock, restoreClock, setSettings, wrongCode } from '../__tests__/helpers';
+import { advanceClock, restoreClock, setSettings } from '../../../test-support/mock-app';
+import { wrongCode } from '../../../test-support/totp.mjs';
 import type { HostileCase } from './harness';
 import type { Body, World } from './world';
 

@@ -1,7 +1,7 @@
 /** Hostile requests to `twoFactorMe:*`: a signed-in user's own 2FA, and everyone else trying to reach it. */
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, RESOURCES } from '../../constants';
-import { wrongCode } from '../__tests__/helpers';
+import { wrongCode } from '../../../test-support/totp.mjs';
 import type { HostileCase } from './harness';
 import { Field, mutate } from './mutations';
 import { Body, handJwt, Person, World } from './world';

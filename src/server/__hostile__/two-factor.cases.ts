@@ -1,7 +1,8 @@
 /** Hostile requests to `twoFactor:*`, the public sign-in step. */
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, HEADER_CHALLENGE, RESOURCES } from '../../constants';
-import { advanceClock, restoreClock, setSettings, wrongCode } from '../__tests__/helpers';
+import { advanceClock, restoreClock, setSettings } from '../../../test-support/mock-app';
+import { wrongCode } from '../../../test-support/totp.mjs';
 import type { HostileCase } from './harness';
 import { Field, mutate } from './mutations';
 import { Body, handJwt, Person, World } from './world';

@@ -6,8 +6,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { MockServer } from '@nocobase/test';
 import { ACL_SNIPPET, COLLECTIONS, HEADER_CHALLENGE, RESOURCES } from '../../constants';
 import PluginTwoFactorAuthServer from '../plugin';
-import { createApp, createUser, destroyApp, enrol, PASSWORD, rfcTotp, setSettings, signIn } from '../__tests__/helpers';
-import { createMailChannel, startSmtp } from '../__tests__/smtp';
+import { createApp, createMailChannel, createUser, destroyApp, enrol, PASSWORD, setSettings, signIn } from '../../../test-support/mock-app';
+import { startSmtp } from '../../../test-support/smtp.mjs';
+import { rfcTotp } from '../../../test-support/totp.mjs';
 import type { HostileResponse } from './harness';
 
 export interface Person {

@@ -15,64 +15,26 @@
  * CLUSTER_CACHE_STORE=memory runs the same checks with a cache per process, as a control.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { totp } from '../e2e/support.mjs';
-import { appEnv, installApp, prepareApp, startServer, stopServer, waitHealthy } from './dev-app.mjs';
-import { createDatabase, freePort, root, startServices } from './services.mjs';
+import { createDatabase, startServices } from '../scripts/services.mjs';
+import { testApp } from '../test-support/app.mjs';
+import { runChecks } from '../test-support/checks.mjs';
+import { bindTotp, createUser as createMember, signInRoot } from '../test-support/flows.mjs';
+import { apiClient, bearer, cookieOf, errorCode as code, show } from '../test-support/http.mjs';
+import { freePort } from '../test-support/free-port.mjs';
+import { root } from '../test-support/requirements.mjs';
+import { totp } from '../test-support/totp.mjs';
 
-const t0 = Date.now();
 const since = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
-const appDir = path.join(root, '.e2e/cluster');
 const DATABASE = 'open2fa_cluster';
-const ROOT = { email: 'admin@nocobase.com', password: 'admin123' };
 const PASSWORD = 'Cluster-pass-123';
 const DEVICE_COOKIE = 'nb_2fa_device_main';
-
-let passed = 0;
-let failed = 0;
-function check(label, ok, detail = '', started) {
-  if (ok) passed++;
-  else failed++;
-  const time = started ? ` (${since(started)})` : '';
-  console.log(`${ok ? '✔ passed' : '✖ failed'}  ${label}${time}${ok || !detail ? '' : `\n           ${detail}`}`);
-}
-
-// --- HTTP against one instance ---------------------------------------------------------------
-
-function client(name, port) {
-  const base = `http://127.0.0.1:${port}/api`;
-  const request = async (method, action, body, headers = {}) => {
-    const res = await fetch(`${base}/${action}`, {
-      method,
-      headers: { 'Content-Type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json = null;
-    try {
-      json = JSON.parse(text);
-    } catch {}
-    return { status: res.status, body: json, text, cookies: res.headers.getSetCookie() };
-  };
-  const post = (action, body, headers) => request('POST', action, body ?? {}, headers);
-  return {
-    name,
-    base,
-    post,
-    get: (action, headers) => request('GET', action, undefined, headers),
-    signIn: (account, password = PASSWORD, headers = {}) => post('auth:signIn', { account, password }, { 'X-Authenticator': 'basic', ...headers }),
-    twoFactor: (action, token, values) => post(`twoFactor:${action}`, values, { 'X-Two-Factor-Token': token }),
-  };
-}
-
-const code = (res) => res.body?.errors?.[0]?.code;
-const show = (res) => `${res.status} ${res.text.slice(0, 300)}`;
-const bearer = (token) => ({ Authorization: `Bearer ${token}`, 'X-Authenticator': 'basic' });
-const deviceCookie = (res) => res.cookies.map((c) => c.match(new RegExp(`^${DEVICE_COOKIE}=([^;]+)`))?.[1]).find(Boolean);
+const deviceCookie = (res) => cookieOf(res, DEVICE_COOKIE);
 
 // --- The two instances ----------------------------------------------------------------------
 
+/** PostgreSQL + Redis, one app folder on them, and two servers started one after the other. */
 async function boot() {
   if (!existsSync(path.join(root, 'dist/server/index.js')) || !existsSync(path.join(root, 'dist/client/index.js'))) {
     console.log('→ dist/ is missing: npm run build');
@@ -80,48 +42,34 @@ async function boot() {
     if (res.status !== 0) throw new Error('npm run build failed');
   }
   const services = await startServices({ name: 'cluster' });
-  const running = [];
+  let app;
   const stopAll = async () => {
-    await Promise.all(running.map((s) => stopServer(s)));
+    await app?.stop();
     await services.stop();
   };
   try {
     await createDatabase(services.pg, DATABASE);
-    const shared = { ...services.env, DB_DATABASE: DATABASE, LOGGER_LEVEL: process.env.LOGGER_LEVEL || 'error' };
+    const shared = { ...services.env, DB_DATABASE: DATABASE };
     // CLUSTER_CACHE_STORE=memory: a control run with a cache per process, where the lockout and
     // settings checks must fail (that is why a cluster needs the Redis cache).
     if (process.env.CLUSTER_CACHE_STORE) shared.CACHE_DEFAULT_STORE = process.env.CLUSTER_CACHE_STORE;
     console.log(`→ cache store: ${shared.CACHE_DEFAULT_STORE}`);
     const [portA, portB] = [await freePort(), await freePort()];
     let t = Date.now();
-    await prepareApp({ appDir, port: portA, reset: true, env: shared, rootEmail: ROOT.email, rootPassword: ROOT.password });
-    // The CLI reads .env without overriding variables already set: pass the shared ones explicitly.
-    installApp({ appDir, fresh: true, env: appEnv({ ...shared, APP_PORT: String(portA) }) });
+    app = await testApp({ name: 'cluster', port: portA, env: shared });
+    await app.install(true);
     console.log(`→ installed on PostgreSQL database ${DATABASE} (${since(t)})`);
 
     t = Date.now();
+    // Same folder, database, Redis and APP_KEY (in .env); own port and gateway socket. One after
+    // the other, like a rolling start: two processes booting at the same moment race on
+    // NocoBase's own start-up writes (a unique-key "Validation error" on a loaded machine).
     const instances = [];
     for (const [name, port] of [['A', portA], ['B', portB]]) {
-      const log = createWriteStream(path.join(appDir, `${name.toLowerCase()}.log`));
-      const server = startServer({
-        appDir,
-        // Same folder, database, Redis and APP_KEY (in .env); own port and gateway socket.
-        env: appEnv({ ...shared, APP_PORT: String(port), SOCKET_PATH: `storage/gateway-${name.toLowerCase()}.sock` }),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      server.stdout.pipe(log);
-      server.stderr.pipe(log);
-      running.push(server);
-      const instance = { name, port, server, log: path.join(appDir, `${name.toLowerCase()}.log`) };
-      instances.push(instance);
-      // One after the other, like a rolling start: two processes booting at the same moment race
-      // on NocoBase's own start-up writes (a unique-key "Validation error" on a loaded machine).
-      if (!(await waitHealthy(`http://127.0.0.1:${port}`, { server }))) {
-        throw new Error(`instance ${name} did not start:\n${readFileSync(instance.log, 'utf8').slice(-3000)}`);
-      }
+      instances.push(await app.start({ port, env: { SOCKET_PATH: `storage/gateway-${name.toLowerCase()}.sock` }, label: `instance ${name}` }));
     }
     console.log(`→ instance A on :${portA} (pid ${instances[0].server.pid}), B on :${portB} (pid ${instances[1].server.pid}), both healthy (${since(t)})`);
-    return { services, instances, stopAll };
+    return { app, instances, stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -130,10 +78,10 @@ async function boot() {
 
 // --- The checks ------------------------------------------------------------------------------
 
-async function checks(A, B) {
-  const rootSignIn = await A.signIn(ROOT.email, ROOT.password);
-  const admin = bearer(rootSignIn.body?.data?.token);
-  if (rootSignIn.status !== 200 || !rootSignIn.body?.data?.token) throw new Error(`root sign-in failed: ${show(rootSignIn)}`);
+/** @param {import('../test-support/checks.mjs').Check} check */
+async function checks(check, A, B) {
+  const rootToken = await signInRoot(A);
+  const admin = bearer(rootToken);
   // Members need 2FA; admins (used by the settings check) not yet. Root stays out of it.
   const policy = await A.post('twoFactorSettings:update', { enforcedRoles: ['member'], lockoutThreshold: 4, maxAttemptsPerChallenge: 10 }, admin);
   if (policy.status !== 200) throw new Error(`settings update failed: ${show(policy)}`);
@@ -141,19 +89,12 @@ async function checks(A, B) {
   let seq = 0;
   const createUser = async (roles = ['member']) => {
     seq += 1;
-    const username = `cluster${seq}`;
-    const res = await A.post('users:create', { email: `${username}@example.com`, username, password: PASSWORD, roles }, admin);
-    if (res.status !== 200) throw new Error(`users:create failed: ${show(res)}`);
-    return username;
+    return (await createMember(A, rootToken, { username: `cluster${seq}`, password: PASSWORD, roles })).username;
   };
   /** Binds TOTP for a new member: bindStart on `first`, bind on `second`. */
   const enrol = async (first = A, second = B) => {
     const username = await createUser();
-    const challenge = (await first.signIn(username)).body?.data?.twoFactor;
-    const start = await first.twoFactor('bindStart', challenge?.token, { verifier: 'totp' });
-    const secret = start.body?.data?.secret;
-    const bound = await second.twoFactor('bind', challenge?.token, { verifier: 'totp', code: totp(secret) });
-    return { username, secret, challenge, start, bound };
+    return { username, ...(await bindTotp(first, username, PASSWORD, { finishOn: second })) };
   };
   const challengeOn = async (instance, username) => (await instance.signIn(username)).body?.data?.twoFactor?.token;
 
@@ -323,28 +264,19 @@ async function checks(A, B) {
 // --- Main ------------------------------------------------------------------------------------
 
 let cluster;
-let code_ = 1;
-try {
-  cluster = await boot();
-  const [a, b] = cluster.instances;
-  const t = Date.now();
-  await checks(client('A', a.port), client('B', b.port));
-  console.log(`\ntwo instances: ${passed} passed, ${failed} failed (checks ${since(t)}, total ${since(t0)})`);
-  code_ = failed === 0 && passed > 0 ? 0 : 1;
-  for (const i of cluster.instances) {
-    if (i.server.exitCode !== null) {
-      console.error(`✖ instance ${i.name} exited during the checks (${i.server.exitCode}); see ${path.relative(root, i.log)}`);
-      code_ = 1;
+await runChecks(
+  'two instances',
+  async (check) => {
+    cluster = await boot();
+    const [a, b] = cluster.instances;
+    const t = Date.now();
+    await checks(check, apiClient(`${a.url}/api`, { name: 'A', password: PASSWORD }), apiClient(`${b.url}/api`, { name: 'B', password: PASSWORD }));
+    console.log(`(checks ${since(t)})`);
+    check('both instances ran through the checks', cluster.app.alive(), `see ${path.relative(root, cluster.app.log)}`);
+    if (process.env.KEEP === '1') {
+      console.log(`KEEP=1: A on ${a.url}, B on ${b.url}; Ctrl+C stops both.`);
+      await new Promise((r) => process.once('SIGINT', r));
     }
-  }
-  if (process.env.KEEP === '1') {
-    console.log(`KEEP=1: A on http://127.0.0.1:${a.port}, B on http://127.0.0.1:${b.port}; Ctrl+C stops both.`);
-    await new Promise((r) => process.once('SIGINT', r));
-  }
-} catch (err) {
-  console.error(`\n✖ ${err.stack || err.message}`);
-  console.log(`\ntwo instances: ${passed} passed, ${failed + 1} failed (total ${since(t0)})`);
-} finally {
-  await cluster?.stopAll();
-}
-process.exit(code_);
+  },
+  { cleanup: () => cluster?.stopAll() },
+);

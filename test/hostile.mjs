@@ -5,25 +5,24 @@
  * changed by refused requests; exits non-zero unless every count but the first is 0 and the suite
  * passed. Extra args go to vitest. Runs on SQLite in memory unless DB_* / CACHE_* say otherwise.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { root } from '../test-support/requirements.mjs';
+import { runVitest } from './run-vitest.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const report = path.join(root, 'node_modules/.cache/hostile-report.json');
 mkdirSync(path.dirname(report), { recursive: true });
 rmSync(report, { force: true });
 
-const res = spawnSync(path.join(root, 'node_modules/.bin/vitest'), ['run', '-c', 'vitest.hostile.config.mts', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
+const res = await runVitest({
+  args: ['-c', 'vitest.hostile.config.mts', ...process.argv.slice(2)],
+  label: 'hostile suite (vitest)',
   env: { ...process.env, HOSTILE_REPORT: report },
 });
 
 if (!existsSync(report)) {
   console.error('\n✖ the hostile suite wrote no report (it did not get to run its requests)');
-  process.exit(res.status || 1);
+  process.exit(res.code || 1);
 }
 const r = JSON.parse(readFileSync(report, 'utf8'));
 const mustBeZero = {
@@ -39,6 +38,6 @@ console.log(`\nhostile suite: ${r.requests} requests sent over ${Object.keys(r.b
 for (const [label, n] of Object.entries(mustBeZero)) console.log(`  ${n === 0 ? '✔' : '✖'} ${label}: ${n}`);
 const MIN_REQUESTS = 300;
 if (r.requests < MIN_REQUESTS) console.log(`  ✖ fewer than ${MIN_REQUESTS} requests were sent`);
-const failed = Object.values(mustBeZero).some((n) => n !== 0) || r.requests < MIN_REQUESTS || res.status !== 0;
+const failed = Object.values(mustBeZero).some((n) => n !== 0) || r.requests < MIN_REQUESTS || res.code !== 0;
 console.log(failed ? '\n✖ hostile suite failed' : '\n✔ hostile suite passed');
-process.exit(failed ? res.status || 1 : 0);
+process.exit(failed ? res.code || 1 : 0);

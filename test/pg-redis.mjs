@@ -4,13 +4,12 @@
  *
  * Starts a local PostgreSQL and redis-server on free ports (data in .e2e/pg and .e2e/redis), or
  * uses the ones the environment names (DB_DIALECT=postgres + DB_HOST/DB_PORT/DB_USER/DB_PASSWORD/
- * DB_DATABASE, CACHE_DEFAULT_STORE=redis + CACHE_REDIS_URL), runs `scripts/run-vitest.mjs` with
+ * DB_DATABASE, CACHE_DEFAULT_STORE=redis + CACHE_REDIS_URL), runs the server suite (run-vitest.mjs) with
  * NocoBase's settings for them, and stops what it started. Every test app gets its own database
  * and cache key prefix (src/server/__tests__/isolation.ts). Extra args go to vitest.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { pgQuery, root, startServices, stopOnSignals } from './services.mjs';
+import { pgQuery, startServices, stopOnSignals } from '../scripts/services.mjs';
+import { runVitest } from './run-vitest.mjs';
 
 const started = Date.now();
 const services = await startServices().catch((err) => {
@@ -24,13 +23,10 @@ console.log(`→ PostgreSQL ${services.pgVersion}, Redis ${services.redisUrl}`);
 const { rows } = await pgQuery(services.pg, `SELECT datname FROM pg_database WHERE datname LIKE 'open2fa\\_t\\_%'`);
 for (const { datname } of rows) await pgQuery(services.pg, `DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
 
-const code = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [path.join(root, 'scripts/run-vitest.mjs'), ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ...services.env, TEST_SUITE_LABEL: 'server tests on PostgreSQL + Redis' },
-  });
-  child.on('exit', (c) => resolve(c ?? 1));
+const { code } = await runVitest({
+  args: process.argv.slice(2),
+  label: 'server tests on PostgreSQL + Redis',
+  env: { ...process.env, ...services.env },
 });
 await services.stop();
 console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);

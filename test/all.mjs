@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: typecheck, the server tests (vitest, SQLite in memory) and the browser tests
+ * (chromium against a fresh real app), printing the runners' results and failures, not server
+ * logs. The app boots while the typecheck runs; its output goes to .e2e/with-app/app.log, printed
+ * only when something fails. Ends with how long each phase took.
+ *
+ *   node test/all.mjs                    everything (npm test)
+ *   node test/all.mjs browser            only the browser tests (npm run test:browser)
+ *   node test/all.mjs typecheck server   any subset, in this order
+ *
+ * Before anything starts it checks what the run needs from the machine: node_modules, and
+ * Debian's chromium for the browser tests (installed with apt-get when run as root, otherwise it
+ * stops with the command to run).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { launchApp, logTail } from '../test-support/app.mjs';
+import { chromiumPath, orExit, requireNodeModules, root } from '../test-support/requirements.mjs';
+import { runVitest } from './run-vitest.mjs';
+
+const PHASES = ['typecheck', 'server', 'browser'];
+const asked = process.argv.slice(2);
+const unknown = asked.filter((p) => !PHASES.includes(p));
+if (unknown.length) {
+  console.error(`unknown phase(s): ${unknown.join(', ')}; choose from ${PHASES.join(', ')}`);
+  process.exit(2);
+}
+const wanted = new Set(asked.length ? asked : PHASES);
+const started = Date.now();
+/** @type {[string, number][]} */
+const timings = [];
+const secondsSince = (t) => (Date.now() - t) / 1000;
+const fmt = (s) => (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
+
+/** Runs a command with its output kept; resolves to { code, output }. */
+function quiet(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('exit', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Times `fn` as phase `name`. */
+async function phase(name, fn) {
+  const t = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings.push([name, secondsSince(t)]);
+  }
+}
+
+let app = null;
+let failedPhase = null;
+const bin = (name) => path.join(root, 'node_modules/.bin', name);
+
+await phase('requirements', async () => {
+  orExit(requireNodeModules);
+  if (wanted.has('browser')) orExit(chromiumPath);
+});
+
+// The app for the browser tests boots while the typecheck and the server tests start.
+let booting = null;
+if (wanted.has('browser')) {
+  const build = await phase('build', () => quiet(process.execPath, [path.join(root, 'scripts/build.mjs')]));
+  if (build.code !== 0) {
+    console.error(`✖ npm run build failed:\n${build.output}`);
+    process.exit(1);
+  }
+  const t = Date.now();
+  booting = launchApp({ name: 'with-app' }).then(
+    (a) => {
+      timings.push(['app boot (install + start, in the background)', secondsSince(t)]);
+      return (app = a);
+    },
+    (err) => err,
+  );
+}
+
+try {
+  if (wanted.has('typecheck')) {
+    console.log('== typecheck (tsc --noEmit)');
+    const tsc = await phase('typecheck', () => quiet(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']));
+    if (tsc.code !== 0) {
+      console.error(tsc.output.trim());
+      failedPhase = 'typecheck';
+    } else console.log('typecheck: no errors');
+  }
+
+  if (!failedPhase && wanted.has('server')) {
+    console.log('\n== server tests (vitest)');
+    mkdirSync(path.join(root, 'node_modules/.cache'), { recursive: true });
+    const res = await phase('server tests', () => runVitest());
+    if (res.code !== 0) failedPhase = 'server tests';
+  }
+
+  if (!failedPhase && booting) {
+    console.log('\n== browser tests (chromium)');
+    const ready = await phase('waiting for the app', () => booting);
+    if (ready instanceof Error) {
+      console.error(`✖ the app for the browser tests did not start: ${ready.message}`);
+      failedPhase = 'app boot';
+    } else {
+      const res = await phase('browser tests', () =>
+        new Promise((resolve) => spawn(process.execPath, [path.join(root, 'e2e/run.mjs'), ready.url], { cwd: root, stdio: 'inherit' }).on('exit', (c) => resolve(c ?? 1))),
+      );
+      if (res !== 0) {
+        failedPhase = 'browser tests';
+        console.error(`\n--- end of ${path.relative(root, ready.log)} ---\n${logTail(ready.log)}`);
+      }
+    }
+  }
+} finally {
+  if (booting) await booting;
+  await app?.stop();
+}
+
+const total = secondsSince(started);
+timings.push(['total', total]);
+mkdirSync(path.join(root, 'node_modules/.cache'), { recursive: true });
+writeFileSync(path.join(root, 'node_modules/.cache/npm-test-timings.json'), JSON.stringify(Object.fromEntries(timings), null, 2));
+console.log(`\n${failedPhase ? `✖ npm test failed in: ${failedPhase}` : '✔ npm test passed'} (${fmt(total)})`);
+console.log(timings.filter(([n]) => n !== 'total').map(([n, s]) => `  ${n}: ${fmt(s)}`).join('\n'));
+process.exit(failedPhase ? 1 : 0);

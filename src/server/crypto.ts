@@ -122,12 +122,16 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** Reads key material from the environment: the dedicated key, else the app key. */
-export function secretBoxFromEnv(env: NodeJS.ProcessEnv = process.env): SecretBox {
-  const current = env.TWO_FACTOR_ENCRYPTION_KEY || env.APP_KEY || '';
-  const previous = (env.TWO_FACTOR_ENCRYPTION_OLD_KEYS || '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return new SecretBox(current, previous);
+/** Values published as examples (NocoBase's Docker template, `.env.example`): known to everyone. */
+export const PLACEHOLDER_KEYS: readonly string[] = ['your-secret-key', 'test-key'];
+export const MIN_KEY_BYTES = 32;
+
+/** Key material fit to seal secrets: not a published placeholder, at least 32 bytes. */
+export function isSafeKey(material: string | undefined | null): material is string {
+  return typeof material === 'string' && !PLACEHOLDER_KEYS.includes(material) && Buffer.byteLength(material, 'utf8') >= MIN_KEY_BYTES;
+}
+
+/** Fresh key material for a key file: 32 random bytes, base64url (fit for TWO_FACTOR_ENCRYPTION_KEY too). */
+export function generateKeyMaterial(): string {
+  return randomBytes(32).toString('base64url');
 }

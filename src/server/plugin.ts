@@ -13,13 +13,14 @@ import { createTwoFactorActions, TWO_FACTOR_ACTIONS } from './actions/two-factor
 import { createUsersActions, USERS_ACTIONS } from './actions/users';
 import { collections, PER_USER_COLLECTIONS } from './collections';
 import registerTwoFactorResetCommand from './commands/two-factor-reset';
-import { secretBoxFromEnv } from './crypto';
+import { loadEncryptionKeys } from './encryption-key';
 import { enforcementDisabledByEnv } from './env';
 import { respondError, TwoFactorError } from './errors';
 import { FACTORS } from './factors';
 import { registerHooks } from './hooks';
 import { createBindGuard, createUnbindGuard } from './plugin-verification-guard';
 import { catchBodyErrors, limitDepth } from './request-guard';
+import { resealAtStart } from './reseal';
 import { createServices, Services } from './services';
 import { createSignInGuard } from './sign-in-guard';
 
@@ -76,7 +77,10 @@ export class PluginTwoFactorAuthServer extends Plugin {
     // Our scene rule: every type that binds to a user is eligible for 2FA, ours and third-party.
     manager.addSceneRule((scene, type) => scene === SCENE && !!manager.verificationTypes.get(type)?.bindingRequired);
 
-    this.services = await createServices(this.app, manager, secretBoxFromEnv());
+    const keys = await loadEncryptionKeys(this.app.name, this.app.log);
+    this.services = await createServices(this.app, manager, keys.box, keys.info);
+    // Secrets sealed under an older or refused key move to the current one (tables exist by then).
+    this.app.on('afterStart', () => resealAtStart(this.services));
     // Code bundled or instantiated apart (CLI command, plugin-verification's classes) finds us here.
     (this.app as any)[PLUGIN_SYMBOL] = this;
 

@@ -7,6 +7,7 @@ import { Audit } from './audit';
 import { BackupCodes } from './backup-codes';
 import { Challenges } from './challenge';
 import type { SecretBox } from './crypto';
+import type { KeyInfo } from './encryption-key';
 import { FACTORS } from './factors';
 import { emailChannelOf } from './factors/message-otp/email';
 import { OtpEngine } from './factors/message-otp/engine';
@@ -21,6 +22,8 @@ import { VerifierDirectory } from './verifiers';
 export interface Services {
   app: Application;
   box: SecretBox;
+  /** Where the key came from, for the admin tab (encryption-key.ts). */
+  keyInfo: KeyInfo;
   settings: SettingsStore;
   verifiers: VerifierDirectory;
   policy: Policy;
@@ -34,13 +37,13 @@ export interface Services {
   notices: Notices;
 }
 
-export async function createServices(app: Application, manager: VerificationManager, box: SecretBox): Promise<Services> {
+export async function createServices(app: Application, manager: VerificationManager, box: SecretBox, keyInfo: KeyInfo): Promise<Services> {
   const factors = new FactorRegistry((type) => (manager.verificationTypes.get(type) ? thirdPartyFactor(manager, type) : undefined));
   for (const descriptor of FACTORS) factors.register(descriptor.factor);
   const verifiers = new VerifierDirectory(app, manager);
   const audit = new Audit(app);
   // Modules that keep secrets read the key through the bag, so a key change applies everywhere.
-  const services = { app, box } as Services;
+  const services = { app, box, keyInfo } as Services;
   const currentBox = () => services.box;
   return Object.assign(services, {
     settings: new SettingsStore(app),

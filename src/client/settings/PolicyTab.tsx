@@ -75,6 +75,24 @@ export function PolicyTab(props: { settings: SettingsView; onSaved: (s: Settings
           description={t('The server was started with TWO_FACTOR_ENFORCEMENT=off: nobody is asked for a second factor. Remove it and restart once access is restored.')}
         />
       )}
+      {settings.weakKey && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 24 }}
+          message={t('{{name}} is not a safe encryption key', { name: settings.weakKey })}
+          description={t(
+            'It is a published placeholder or shorter than 32 bytes, so it no longer seals two-factor secrets: the key named below does, and the secrets sealed before were moved to it at start. Backup codes made before keep working until users make new ones.',
+          )}
+        />
+      )}
+      {settings.keySource && (
+        <Typography.Paragraph type="secondary" data-testid="policy-key-source">
+          {settings.keySource === 'key file'
+            ? t('Two-factor secrets are encrypted with the key file storage/apps/<app>/two-factor.key. Back it up with the database; every instance must share the storage folder.')
+            : t('Two-factor secrets are encrypted with a key derived from {{name}}.', { name: settings.keySource })}
+        </Typography.Paragraph>
+      )}
       <Typography.Title level={5}>{t('Who must use two-factor authentication')}</Typography.Title>
       <Form.Item
         name="enforceForAll"

@@ -26,7 +26,7 @@ export function TwoFactorSettingsPage() {
       {settings && (
         <Tabs
           items={[
-            { key: 'policy', label: t('Policy'), children: <PolicyTab settings={settings} onSaved={(s) => setSettings({ ...s, choices: settings.choices })} /> },
+            { key: 'policy', label: t('Policy'), children: <PolicyTab settings={settings} onSaved={(s) => setSettings({ ...settings, ...s, choices: settings.choices })} /> },
             { key: 'users', label: t('Users'), children: <UsersTab settings={settings} /> },
             { key: 'events', label: t('Audit log'), children: <AuditLogTab settings={settings} /> },
           ]}

@@ -9,6 +9,9 @@ export interface Choice {
 
 export interface SettingsView extends Settings {
   enforcementDisabledByEnv: boolean;
+  /** Where the key sealing 2FA secrets comes from; `weakKey`: a refused placeholder or short key still read for old data. */
+  keySource?: 'TWO_FACTOR_ENCRYPTION_KEY' | 'APP_KEY' | 'key file';
+  weakKey?: 'TWO_FACTOR_ENCRYPTION_KEY' | 'APP_KEY' | null;
   /** No eligible verifier is offered: required users cannot sign in. */
   nothingOffered?: boolean;
   choices: { verifiers: Choice[]; roles: Choice[] };

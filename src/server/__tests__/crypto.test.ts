@@ -1,4 +1,4 @@
-import { constantTimeEqual, DecryptError, SecretBox, secretBoxFromEnv, UnknownKeyError } from '../crypto';
+import { constantTimeEqual, DecryptError, generateKeyMaterial, isSafeKey, SecretBox, UnknownKeyError } from '../crypto';
 
 describe('SecretBox (AES-256-GCM at rest)', () => {
   const box = new SecretBox('key-one');
@@ -32,14 +32,19 @@ describe('SecretBox (AES-256-GCM at rest)', () => {
     expect(() => new SecretBox('new-key').decrypt(sealed, 'aad')).toThrow(UnknownKeyError);
   });
 
-  it('reads the dedicated key first, then the app key, and refuses to run without one', () => {
-    const dedicated = secretBoxFromEnv({ TWO_FACTOR_ENCRYPTION_KEY: 'a', APP_KEY: 'b' } as any);
-    const app = secretBoxFromEnv({ APP_KEY: 'a' } as any);
-    expect(dedicated.keyId).toBe(app.keyId);
-    expect(secretBoxFromEnv({ APP_KEY: 'b' } as any).keyId).not.toBe(app.keyId);
-    const withOld = secretBoxFromEnv({ TWO_FACTOR_ENCRYPTION_KEY: 'new', TWO_FACTOR_ENCRYPTION_OLD_KEYS: 'a, b' } as any);
-    expect(withOld.decrypt(app.encrypt('x', 'y'), 'y')).toBe('x');
-    expect(() => secretBoxFromEnv({} as any)).toThrow(/encryption key/);
+  it('calls a published placeholder or a key shorter than 32 bytes unsafe', () => {
+    for (const weak of ['your-secret-key', 'test-key', 'test-key-for-vitest', 'x'.repeat(31), '', undefined, null]) {
+      expect(isSafeKey(weak as any), String(weak)).toBe(false);
+    }
+    expect(isSafeKey('x'.repeat(32))).toBe(true);
+    // Bytes, not characters: 11 three-byte characters are 33 bytes.
+    expect(isSafeKey('密'.repeat(11))).toBe(true);
+    expect(isSafeKey(generateKeyMaterial())).toBe(true);
+    expect(generateKeyMaterial()).not.toBe(generateKeyMaterial());
+  });
+
+  it('refuses to run without key material', () => {
+    expect(() => new SecretBox('')).toThrow(/encryption key/);
   });
 
   it('makes keyed hashes that depend on key and purpose', () => {

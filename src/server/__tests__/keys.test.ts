@@ -1,7 +1,10 @@
 import { MockServer } from '@nocobase/test';
-import { secretBoxFromEnv } from '../crypto';
+import { SecretBox } from '../crypto';
+import { loadEncryptionKeys } from '../encryption-key';
 import PluginTwoFactorAuthServer from '../plugin';
 import { call, createApp, createUser, destroyApp, enrol, errorCode, rfcTotp, setSettings, signIn } from './helpers';
+
+const NEW_KEY = 'brand-new-key-of-thirty-two-bytes-or-more';
 
 describe('encryption keys and plugin-verification', () => {
   let app: MockServer;
@@ -25,21 +28,21 @@ describe('encryption keys and plugin-verification', () => {
 
   it('re-seals a secret with the new key at the next verify after a rotation', async () => {
     const before = await sealed();
-    // What a restart with TWO_FACTOR_ENCRYPTION_KEY=new and the old key kept would load.
-    plugin().services.box = secretBoxFromEnv({ TWO_FACTOR_ENCRYPTION_KEY: 'brand-new-key', TWO_FACTOR_ENCRYPTION_OLD_KEYS: process.env.APP_KEY } as any);
+    // What a restart with a new TWO_FACTOR_ENCRYPTION_KEY loads: the key file made before stays an old key.
+    plugin().services.box = (await loadEncryptionKeys(app.name, app.log, { TWO_FACTOR_ENCRYPTION_KEY: NEW_KEY })).box;
     expect(plugin().services.box.isStale(before)).toBe(true);
     expect((await verify(1)).status).toBe(200);
     const after = await sealed();
     expect(after).not.toBe(before);
     expect(plugin().services.box.isStale(after)).toBe(false);
     // Once re-sealed, the old key is no longer needed.
-    plugin().services.box = secretBoxFromEnv({ TWO_FACTOR_ENCRYPTION_KEY: 'brand-new-key' } as any);
+    plugin().services.box = new SecretBox(NEW_KEY);
     const res = await verify(1);
     expect(errorCode(res)).toBe('TWO_FACTOR_CODE_REUSED');
   });
 
   it('refuses, without a 5xx, a secret that the configured keys cannot open', async () => {
-    plugin().services.box = secretBoxFromEnv({ TWO_FACTOR_ENCRYPTION_KEY: 'lost-the-old-one' } as any);
+    plugin().services.box = new SecretBox('lost-the-old-one');
     const res = await verify(1);
     expect(res.status).toBe(400);
     expect(errorCode(res)).toBe('TWO_FACTOR_NOT_BOUND');

@@ -49,6 +49,9 @@ export function createSettingsActions(services: Services) {
       enforcementDisabledByEnv: enforcementDisabledByEnv(),
       // Required users cannot sign in while no verifier is offered (C5): the admin tab warns.
       nothingOffered: await nothingOffered(settings),
+      // Where the encryption key comes from, and a refused weak key still read for old data (F3).
+      keySource: services.keyInfo.source,
+      weakKey: services.keyInfo.weakKey,
       choices: await choices(),
     };
     await next();

@@ -45,8 +45,9 @@ export async function createServices(app: Application, manager: VerificationMana
   // Modules that keep secrets read the key through the bag, so a key change applies everywhere.
   const services = { app, box, keyInfo } as Services;
   const currentBox = () => services.box;
+  const settings = new SettingsStore(app);
   return Object.assign(services, {
-    settings: new SettingsStore(app),
+    settings,
     verifiers,
     policy: new Policy(app, verifiers),
     challenges: new Challenges(app),
@@ -54,7 +55,8 @@ export async function createServices(app: Application, manager: VerificationMana
     audit,
     factors,
     backupCodes: new BackupCodes(app, currentBox),
-    devices: new TrustedDevices(app, currentBox),
+    // Trusts end by the current policy's trustedDeviceDays (F8).
+    devices: new TrustedDevices(app, currentBox, async () => (await settings.get()).trustedDeviceDays),
     otps: new OtpEngine(app, currentBox),
     notices: new Notices(app, audit, () => emailChannelOf(verifiers)),
   });

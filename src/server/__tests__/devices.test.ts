@@ -1,5 +1,5 @@
 import { MockServer } from '@nocobase/test';
-import { COLLECTIONS, RESOURCES } from '../../constants';
+import { COLLECTIONS, HEADER_CHALLENGE, RESOURCES } from '../../constants';
 import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, restoreClock, rfcTotp, setSettings, signIn } from './helpers';
 
 const COOKIE = 'nb_2fa_device_main';
@@ -109,6 +109,99 @@ describe('trusted devices', () => {
     const res = await signInWith(user, value);
     expect(res.body.data.code).toBe(302);
     expect(await app.db.getRepository(COLLECTIONS.trustedDevices).count({ filter: { userId: user.get('id') } })).toBe(0);
+  });
+
+  it('end once the current trustedDeviceDays have passed since they were made', async () => {
+    const value = cookieValue(deviceCookie(await trust()))!;
+    // Lowering the setting shortens trusts made before at once.
+    await setSettings(app, { trustedDeviceDays: 1 });
+    const listed = (await (await app.agent().login(user)).get(`/${RESOURCES.me}:get`)).body.data.trustedDevices;
+    expect(new Date(listed[0].expiresAt).getTime()).toBeLessThanOrEqual(Date.now() + 86400_000);
+    advanceClock(86400 + 60);
+    expect((await signInWith(user, value)).body.data.code).toBe(302);
+    expect(await app.db.getRepository(COLLECTIONS.trustedDevices).count({ filter: { userId: user.get('id') } })).toBe(0);
+  });
+
+  it('are not extended beyond their own expiry when the setting is raised', async () => {
+    const value = cookieValue(deviceCookie(await trust()))!;
+    await setSettings(app, { trustedDeviceDays: 30 });
+    advanceClock(8 * 86400);
+    expect((await signInWith(user, value)).body.data.code).toBe(302);
+  });
+
+  describe('on a browser shared by several users', () => {
+    /** One browser: sends its cookie and keeps what the server sets. */
+    function browser() {
+      let jar: string | undefined;
+      const keep = (res: any) => {
+        const header = deviceCookie(res);
+        if (header) jar = cookieValue(header) || undefined;
+        return res;
+      };
+      return {
+        get value() {
+          return jar;
+        },
+        async signIn(u: any) {
+          const req = app.agent().post('/auth:signIn').set('X-Authenticator', 'basic');
+          if (jar) req.set('Cookie', `${COOKIE}=${jar}`);
+          return keep(await req.send({ account: u.get('email'), password: 'Secret-pass-123' }));
+        },
+        /** Signs in with a TOTP code and ticks "trust this device". */
+        async trust(u: any, s: string, stepOffset = 1) {
+          const token = (await this.signIn(u)).body.data.twoFactor.token;
+          const req = app.agent().post(`/${RESOURCES.twoFactor}:verify`).set(HEADER_CHALLENGE, token);
+          if (jar) req.set('Cookie', `${COOKIE}=${jar}`);
+          const res = keep(await req.send({ verifier: 'totp', code: rfcTotp(s, { stepOffset }), trustDevice: true }));
+          expect(res.status, JSON.stringify(res.body)).toBe(200);
+          return res;
+        },
+      };
+    }
+
+    it('keep a trust for each user', async () => {
+      const other = await createUser(app);
+      const { secret: otherSecret } = await enrol(app, other);
+      const shared = browser();
+      await shared.trust(user, secret);
+      await shared.trust(other, otherSecret);
+      for (const u of [user, other, user, other]) {
+        const res = await shared.signIn(u);
+        expect(res.body.data.twoFactor, `user ${u.get('id')}`).toBeUndefined();
+        expect(typeof res.body.data.token).toBe('string');
+      }
+    });
+
+    it('rotate each token on use, so a replayed cookie is refused for that user', async () => {
+      const other = await createUser(app);
+      const { secret: otherSecret } = await enrol(app, other);
+      const shared = browser();
+      await shared.trust(user, secret);
+      await shared.trust(other, otherSecret);
+      const old = shared.value!;
+      expect((await shared.signIn(user)).body.data.token).toBeTruthy();
+      expect(shared.value).not.toBe(old);
+      // The copy taken before that sign-in no longer works for the user who signed in...
+      expect((await signInWith(user, old)).body.data.code).toBe(302);
+      // ...and the browser's own cookie still works for both.
+      expect((await shared.signIn(user)).body.data.token).toBeTruthy();
+      expect((await shared.signIn(other)).body.data.token).toBeTruthy();
+    });
+
+    it('keep at most five trusts, dropping the oldest', async () => {
+      const shared = browser();
+      await shared.trust(user, secret);
+      const others: any[] = [];
+      for (let i = 0; i < 5; i++) {
+        const u = await createUser(app);
+        const { secret: s } = await enrol(app, u);
+        await shared.trust(u, s);
+        others.push(u);
+      }
+      expect(shared.value!.split('.')).toHaveLength(5);
+      expect((await shared.signIn(user)).body.data.code).toBe(302);
+      for (const u of others) expect((await shared.signIn(u)).body.data.token, `user ${u.get('id')}`).toBeTruthy();
+    });
   });
 
   it('all die when the password changes', async () => {

@@ -11,7 +11,7 @@
 import { runChecks } from '../test-support/checks.mjs';
 import { bearer } from '../test-support/http.mjs';
 import { totp } from '../test-support/totp.mjs';
-import { api, base, launchChromium, newPage, shots } from './support.mjs';
+import { api, base, launchChromium, newPage, shot } from './support.mjs';
 
 const PASSWORD = 'Journey-pass-123';
 const TEXT = {
@@ -45,11 +45,6 @@ async function signOut(page, locale) {
 async function closeDrawer(page) {
   await page.locator('.ant-drawer-close').click();
   await page.locator('.ant-drawer-content').waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
-}
-
-async function shot(page, name) {
-  await page.waitForTimeout(600);
-  await page.screenshot({ path: `${shots}/${name}.png` });
 }
 
 async function openAdminTab(page) {

@@ -19,6 +19,17 @@ export async function launchChromium() {
 }
 
 /**
+ * Saves a screenshot as `<shots>/<name>.png`. When SCREENSHOTS names a folder (refreshing the
+ * documentation's pictures) it first lets animations settle; a plain test run does not wait.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ */
+export async function shot(page, name) {
+  if (process.env.SCREENSHOTS) await page.waitForTimeout(600);
+  await page.screenshot({ path: `${shots}/${name}.png` });
+}
+
+/**
  * A page in a new context whose NocoBase UI language is `locale`; `errors` collects uncaught page
  * errors.
  * @param {import('playwright-core').Browser} browser

@@ -9,7 +9,7 @@
 import { runChecks } from '../test-support/checks.mjs';
 import { bearer } from '../test-support/http.mjs';
 import { totp } from '../test-support/totp.mjs';
-import { api, base, launchChromium, newPage, shots } from './support.mjs';
+import { api, base, launchChromium, newPage, shot } from './support.mjs';
 
 /** @param {(label: string, ok: boolean, detail?: string) => void} check */
 async function main(check) {
@@ -45,17 +45,16 @@ async function main(check) {
       await signIn();
       check(`[${locale}] the password step lands on /2fa, keeping ?redirect=`, page.url().includes('/2fa?redirect=%2Fadmin'));
       await page.getByTestId('two-factor-secret').waitFor({ timeout: 20000 });
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: `${shots}/bind-${locale}.png` });
+      await shot(page, `bind-${locale}`);
       const secret = (await page.getByTestId('two-factor-secret').innerText()).trim();
       check(`[${locale}] the bind step shows a QR code and the key`, /^[A-Z2-7]{32}$/.test(secret) && (await page.getByTestId('two-factor-qr').isVisible()));
       await page.getByTestId('two-factor-code').fill('000000' === totp(secret) ? '111111' : '000000');
       await page.getByTestId('two-factor-error').waitFor({ timeout: 10000 });
-      await page.screenshot({ path: `${shots}/bind-wrong-code-${locale}.png` });
+      await shot(page, `bind-wrong-code-${locale}`);
       check(`[${locale}] a wrong code says how many attempts are left`, /4/.test(await page.getByTestId('two-factor-error').innerText()));
       await page.getByTestId('two-factor-code').fill(totp(secret));
       await page.getByTestId('two-factor-backup-codes').waitFor({ timeout: 15000 });
-      await page.screenshot({ path: `${shots}/backup-codes-${locale}.png` });
+      await shot(page, `backup-codes-${locale}`);
       const codes = (await page.getByTestId('two-factor-backup-codes').innerText()).split(/\s+/).filter(Boolean);
       check(`[${locale}] the backup codes are shown once, with "I have saved them"`, codes.length === 10 && (await page.getByTestId('two-factor-continue').isDisabled()));
       await page.getByTestId('two-factor-saved').click();
@@ -64,15 +63,14 @@ async function main(check) {
       await page.getByTestId('user-center-button').waitFor({ timeout: 30000 }).catch(() => {});
       await page.waitForTimeout(500);
       check(`[${locale}] Continue lands in the app, signed in`, !page.url().includes('signin'));
-      await page.screenshot({ path: `${shots}/signed-in-${locale}.png` });
+      await shot(page, `signed-in-${locale}`);
 
       // Second sign-in: verify with the next code.
       await page.evaluate(() => localStorage.clear());
       await context.clearCookies();
       await signIn();
       await page.getByTestId('two-factor-code').waitFor({ timeout: 20000 });
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: `${shots}/verify-${locale}.png` });
+      await shot(page, `verify-${locale}`);
       await page.getByTestId('two-factor-code').fill(totp(secret, 1));
       await page.waitForURL(/\/admin/, { timeout: 20000 });
       check(`[${locale}] the verify step signs in on the last digit`, page.url().includes('/admin'));

@@ -3,7 +3,8 @@
  * `npm test`: typecheck, the server tests (vitest, SQLite in memory) and the browser tests
  * (chromium against a fresh real app), printing the runners' results and failures, not server
  * logs. The app boots while the typecheck runs; its output goes to .e2e/with-app/app.log, printed
- * only when something fails. Ends with how long each phase took.
+ * only when something fails. Every phase runs even when an earlier one failed, so one run shows
+ * every failure; it ends with the phases that failed and how long each phase took.
  *
  *   node test/all.mjs                    everything (npm test)
  *   node test/all.mjs browser            only the browser tests (npm run test:browser)
@@ -56,7 +57,8 @@ async function phase(name, fn) {
 }
 
 let app = null;
-let failedPhase = null;
+/** @type {string[]} */
+const failed = [];
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
 
 await phase('requirements', async () => {
@@ -88,29 +90,29 @@ try {
     const tsc = await phase('typecheck', () => quiet(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']));
     if (tsc.code !== 0) {
       console.error(tsc.output.trim());
-      failedPhase = 'typecheck';
+      failed.push('typecheck');
     } else console.log('typecheck: no errors');
   }
 
-  if (!failedPhase && wanted.has('server')) {
+  if (wanted.has('server')) {
     console.log('\n== server tests (vitest)');
     mkdirSync(path.join(root, 'node_modules/.cache'), { recursive: true });
     const res = await phase('server tests', () => runVitest());
-    if (res.code !== 0) failedPhase = 'server tests';
+    if (res.code !== 0) failed.push('server tests');
   }
 
-  if (!failedPhase && booting) {
+  if (booting) {
     console.log('\n== browser tests (chromium)');
     const ready = await phase('waiting for the app', () => booting);
     if (ready instanceof Error) {
       console.error(`✖ the app for the browser tests did not start: ${ready.message}`);
-      failedPhase = 'app boot';
+      failed.push('app boot');
     } else {
       const res = await phase('browser tests', () =>
         new Promise((resolve) => spawn(process.execPath, [path.join(root, 'e2e/run.mjs'), ready.url], { cwd: root, stdio: 'inherit' }).on('exit', (c) => resolve(c ?? 1))),
       );
       if (res !== 0) {
-        failedPhase = 'browser tests';
+        failed.push('browser tests');
         console.error(`\n--- end of ${path.relative(root, ready.log)} ---\n${logTail(ready.log)}`);
       }
     }
@@ -124,6 +126,6 @@ const total = secondsSince(started);
 timings.push(['total', total]);
 mkdirSync(path.join(root, 'node_modules/.cache'), { recursive: true });
 writeFileSync(path.join(root, 'node_modules/.cache/npm-test-timings.json'), JSON.stringify(Object.fromEntries(timings), null, 2));
-console.log(`\n${failedPhase ? `✖ npm test failed in: ${failedPhase}` : '✔ npm test passed'} (${fmt(total)})`);
+console.log(`\n${failed.length ? `✖ npm test failed: ${failed.join(', ')}` : '✔ npm test passed'} (${fmt(total)})`);
 console.log(timings.filter(([n]) => n !== 'total').map(([n, s]) => `  ${n}: ${fmt(s)}`).join('\n'));
-process.exit(failedPhase ? 1 : 0);
+process.exit(failed.length ? 1 : 0);

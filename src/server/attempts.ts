@@ -5,6 +5,9 @@
  *   Redis in a cluster). A challenge that reaches `maxAttemptsPerChallenge` is killed in the DB.
  * - A user who reaches `lockoutThreshold` failures within `lockoutMinutes` is locked for
  *   `lockoutMinutes`, doubled for each further lockout within 24 h (at most 24 h).
+ * - Failures spread below that threshold still add up: `dailyFailureLimit` failures within 24 h
+ *   lock the user for 24 h. A success does not clear this count (the real user signing in must
+ *   not give a password holder a fresh budget).
  * - `scope` separates sign-in failures from wrong proofs given by a signed-in user, so a stolen
  *   session cannot lock the owner out of signing in (design §6).
  * - A TOTP step is accepted once per user and verifier, and never one at or before the last
@@ -26,6 +29,10 @@ export interface FailureOutcome {
   attemptsLeft: number;
   challengeDead: boolean;
   lockedUntil: Date | null;
+  /** The lock comes from `dailyFailureLimit` (24 h), not from the lockout window. */
+  dailyLock: boolean;
+  /** This is the user's first failure in this scope for 24 h (the moment to tell them). */
+  firstInDay: boolean;
 }
 
 interface Stores {
@@ -94,17 +101,28 @@ export class Attempts {
     const { counter, cache } = await this.open();
     const windowMs = settings.lockoutMinutes * 60_000;
     const userFailures = await counter.incr(`user:${scope}:${userId}`, windowMs);
+    const dailyFailures = await counter.incr(`daily:${scope}:${userId}`, DAY_MS);
+    // Its own key: the daily count restarts after a daily lock, this mark does not.
+    const firstInDay = (await counter.incr(`first:${scope}:${userId}`, DAY_MS)) === 1;
 
     let lockedUntil: Date | null = null;
-    if (userFailures >= settings.lockoutThreshold) {
-      const lockouts = await counter.incr(`lockouts:${scope}:${userId}`, DAY_MS);
-      const duration = Math.min(windowMs * 2 ** (lockouts - 1), DAY_MS);
-      lockedUntil = new Date(Date.now() + duration);
-      await cache.set(this.lockKey(scope, userId), lockedUntil.getTime(), duration);
+    let dailyLock = false;
+    const lock = async (duration: number) => {
+      const until = new Date(Date.now() + duration);
+      await cache.set(this.lockKey(scope, userId), until.getTime(), duration);
       await counter.reset(`user:${scope}:${userId}`);
+      return until;
+    };
+    if (dailyFailures >= settings.dailyFailureLimit) {
+      dailyLock = true;
+      lockedUntil = await lock(DAY_MS);
+      await counter.reset(`daily:${scope}:${userId}`);
+    } else if (userFailures >= settings.lockoutThreshold) {
+      const lockouts = await counter.incr(`lockouts:${scope}:${userId}`, DAY_MS);
+      lockedUntil = await lock(Math.min(windowMs * 2 ** (lockouts - 1), DAY_MS));
     }
 
-    let attemptsLeft = Math.max(settings.lockoutThreshold - userFailures, 0);
+    let attemptsLeft = Math.max(Math.min(settings.lockoutThreshold - userFailures, settings.dailyFailureLimit - dailyFailures), 0);
     let challengeDead = false;
     if (challengeId) {
       const challengeFailures = await counter.incr(`challenge:${challengeId}`, settings.challengeTTL * 1000);
@@ -114,7 +132,7 @@ export class Attempts {
         await options.onChallengeDead?.();
       }
     }
-    return { attemptsLeft, challengeDead, lockedUntil };
+    return { attemptsLeft, challengeDead, lockedUntil, dailyLock, firstInDay };
   }
 
   /** A verified code clears the user's failure count for that scope. */
@@ -129,6 +147,7 @@ export class Attempts {
     for (const scope of ['signin', 'proof'] as AttemptScope[]) {
       await counter.reset(`user:${scope}:${userId}`);
       await counter.reset(`lockouts:${scope}:${userId}`);
+      await counter.reset(`daily:${scope}:${userId}`);
       await cache.del(this.lockKey(scope, userId));
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Security notices to users (design §9): a factor added or removed, a backup code used, an admin
- * reset, a lockout, a sign-in from a new device. In-app through every in-app message channel, and
+ * reset, a lockout, a sign-in from a new device, the first wrong second-factor code of a day. In-app through every in-app message channel, and
  * by email through the email channel of the first email-OTP verifier that names one (else the
  * first email channel). Notices never carry a code or a secret, and never fail the request.
  */
@@ -11,7 +11,7 @@ import type { Application } from '@nocobase/server';
 import type { Audit } from './audit';
 import { RequestInfo, requestInfo } from './request';
 
-export type NoticeKind = 'factor_bound' | 'factor_removed' | 'backup_code_used' | 'admin_reset' | 'locked' | 'new_device';
+export type NoticeKind = 'factor_bound' | 'factor_removed' | 'backup_code_used' | 'admin_reset' | 'locked' | 'new_device' | 'failed_attempt';
 
 const TEXT: Record<NoticeKind, { title: string; content: string }> = {
   factor_bound: {
@@ -33,6 +33,11 @@ const TEXT: Record<NoticeKind, { title: string; content: string }> = {
   locked: {
     title: 'Too many failed verification attempts',
     content: 'After too many wrong codes, signing in to your account is blocked until {{until}}. If this was not you, change your password.',
+  },
+  failed_attempt: {
+    title: 'Someone entered your password and a wrong verification code',
+    content:
+      'Your password was entered correctly, followed by a wrong verification code, from {{browser}} ({{network}}). If this was not you, change your password now: someone knows it.',
   },
   new_device: {
     title: 'New sign-in to your account',

@@ -22,7 +22,9 @@ import { createBindGuard, createUnbindGuard } from './plugin-verification-guard'
 import { catchBodyErrors, limitDepth } from './request-guard';
 import { resealAtStart } from './reseal';
 import { createServices, Services } from './services';
+import { clusterWithoutSharedCache } from './settings';
 import { createSignInGuard } from './sign-in-guard';
+import { markOwnSignInHandler, registerSessionAudit } from './flows/sign-in';
 
 /**
  * Whether the app's recorded version is below 1.7.0, prereleases of 1.7.0 included (semver's
@@ -89,12 +91,21 @@ export class PluginTwoFactorAuthServer extends Plugin {
     this.app.use(catchBodyErrors, { tag: 'open2fa-body-errors', after: 'logger', before: 'bodyParser' });
     this.app.use(limitDepth, { tag: 'open2fa-depth', after: 'bodyParser', before: 'dataSource' });
     const { resourceManager } = this.app;
-    resourceManager.registerPreActionHandler('auth:signIn', createSignInGuard(this.services));
+    // Marked: the step that issues the session runs every other auth:signIn check, not this one.
+    resourceManager.registerPreActionHandler('auth:signIn', markOwnSignInHandler(createSignInGuard(this.services)));
+    registerSessionAudit(this.app);
     resourceManager.registerPreActionHandler('verifiers:bind', createBindGuard(this.services));
     resourceManager.registerPreActionHandler('verifiers:unbind', createUnbindGuard(this.services));
     this.renderOurErrorsEverywhere();
     registerHooks(this.services);
 
+    if (clusterWithoutSharedCache(this.app)) {
+      this.app.log.error(
+        `${NAMESPACE}: CLUSTER_MODE is set but the cache store is per process (CACHE_DEFAULT_STORE=memory). ` +
+          'Failure counters, lockouts and message-send limits are then counted per instance (each grants the whole budget) ' +
+          'and settings changes reach other instances late. Set CACHE_DEFAULT_STORE=redis and CACHE_REDIS_URL on every instance.',
+      );
+    }
     if (enforcementDisabledByEnv()) {
       this.app.log.warn(
         `${NAMESPACE}: TWO_FACTOR_ENFORCEMENT=off — two-factor authentication is NOT enforced. ` +

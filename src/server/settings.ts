@@ -1,20 +1,11 @@
 /** The policy row (design §3): its fields, defaults, validation, and a cached read. */
 import type { Application } from '@nocobase/server';
 import { COLLECTIONS, DEFAULT_TOTP_VERIFIER } from '../constants';
+import { SETTINGS_LISTS, SETTINGS_RANGES } from '../shared/limits';
+import type { Settings } from '../shared/settings';
 import { Parsed, parseValues, Schema } from './validation';
 
-export interface Settings {
-  enforceForAll: boolean;
-  enforcedRoles: string[];
-  verifiers: string[];
-  gracePeriodDays: number;
-  allowTrustedDevices: boolean;
-  trustedDeviceDays: number;
-  challengeTTL: number;
-  maxAttemptsPerChallenge: number;
-  lockoutThreshold: number;
-  lockoutMinutes: number;
-}
+export type { Settings };
 
 export const SETTINGS_KEY = 'default';
 
@@ -29,21 +20,34 @@ export const SETTINGS_DEFAULTS: Settings = Object.freeze({
   maxAttemptsPerChallenge: 5,
   lockoutThreshold: 10,
   lockoutMinutes: 15,
+  // Above lockoutThreshold: only failures spread below the lockout reach it (design §3).
+  dailyFailureLimit: 30,
+  messageSendsPerReceiverPerHour: 5,
+  messageSendsPerIpPerHour: 30,
+  messageSendsPerHour: 500,
+  messageReceiversPerUserPerDay: 3,
 }) as Settings;
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 
+const int = (field: keyof typeof SETTINGS_RANGES) => ({ type: 'integer', ...SETTINGS_RANGES[field] }) as const;
+
 export const SETTINGS_SCHEMA = {
   enforceForAll: { type: 'boolean' },
-  enforcedRoles: { type: 'stringArray', maxItems: 200, maxLength: 255, pattern: NAME },
-  verifiers: { type: 'stringArray', maxItems: 100, maxLength: 255, pattern: NAME },
-  gracePeriodDays: { type: 'integer', min: 0, max: 90 },
+  enforcedRoles: { type: 'stringArray', ...SETTINGS_LISTS.enforcedRoles, pattern: NAME },
+  verifiers: { type: 'stringArray', ...SETTINGS_LISTS.verifiers, pattern: NAME },
+  gracePeriodDays: int('gracePeriodDays'),
   allowTrustedDevices: { type: 'boolean' },
-  trustedDeviceDays: { type: 'integer', min: 1, max: 365 },
-  challengeTTL: { type: 'integer', min: 30, max: 3600 },
-  maxAttemptsPerChallenge: { type: 'integer', min: 1, max: 20 },
-  lockoutThreshold: { type: 'integer', min: 3, max: 100 },
-  lockoutMinutes: { type: 'integer', min: 1, max: 1440 },
+  trustedDeviceDays: int('trustedDeviceDays'),
+  challengeTTL: int('challengeTTL'),
+  maxAttemptsPerChallenge: int('maxAttemptsPerChallenge'),
+  lockoutThreshold: int('lockoutThreshold'),
+  lockoutMinutes: int('lockoutMinutes'),
+  dailyFailureLimit: int('dailyFailureLimit'),
+  messageSendsPerReceiverPerHour: int('messageSendsPerReceiverPerHour'),
+  messageSendsPerIpPerHour: int('messageSendsPerIpPerHour'),
+  messageSendsPerHour: int('messageSendsPerHour'),
+  messageReceiversPerUserPerDay: int('messageReceiversPerUserPerDay'),
 } satisfies Schema;
 
 export const SETTINGS_UPDATE_SCHEMA = {
@@ -55,6 +59,18 @@ export type SettingsUpdate = Parsed<typeof SETTINGS_UPDATE_SCHEMA>;
 
 export const parseSettingsUpdate = (values: unknown) =>
   parseValues(values, SETTINGS_UPDATE_SCHEMA, { partial: true });
+
+/**
+ * Several processes (NocoBase's `CLUSTER_MODE`, pm2 instances) each with their own memory cache:
+ * failure counters, lockouts and send limits are then per process, so each instance grants the
+ * whole budget, and settings stay stale for up to a minute (design §8, docs/cluster.md).
+ */
+export function clusterWithoutSharedCache(app: Application, env: NodeJS.ProcessEnv = process.env) {
+  const mode = String(env.CLUSTER_MODE || '').trim().toLowerCase();
+  const cluster = !!mode && !['0', '1', 'false', 'off', 'no'].includes(mode);
+  const store = (app.cacheManager as any)?.defaultStore ?? 'memory';
+  return cluster && store === 'memory';
+}
 
 const CACHE_KEY = 'open2fa:settings';
 const CACHE_TTL_MS = 60_000;

@@ -11,6 +11,11 @@ export const SETTINGS_RANGES = {
   maxAttemptsPerChallenge: { min: 1, max: 20 },
   lockoutThreshold: { min: 3, max: 100 },
   lockoutMinutes: { min: 1, max: 1440 },
+  dailyFailureLimit: { min: 3, max: 10000 },
+  messageSendsPerReceiverPerHour: { min: 1, max: 100 },
+  messageSendsPerIpPerHour: { min: 1, max: 100000 },
+  messageSendsPerHour: { min: 1, max: 1000000 },
+  messageReceiversPerUserPerDay: { min: 1, max: 20 },
 } as const;
 
 /** Name lists of the policy: how many entries, how long each. */
@@ -28,9 +33,9 @@ export const TOTP_LIMITS = {
   issuerMaxLength: 100,
 } as const;
 
-/** Options of an email-otp verifier. */
+/** Options of an email-otp verifier. Message codes have at least 6 digits (design §5). */
 export const EMAIL_OTP_LIMITS = {
-  codeLength: { min: 4, max: 10, default: 6 },
+  codeLength: { min: 6, max: 10, default: 6 },
   lifetime: { min: 60, max: 3600, default: 600 },
   resendInterval: { min: 10, max: 600, default: 60 },
   channelMaxLength: 255,
@@ -40,7 +45,7 @@ export const EMAIL_OTP_LIMITS = {
 
 /** Codes of plugin-verification's sms-otp verifiers, made by our OTP engine. */
 export const SMS_OTP_LIMITS = {
-  codeLength: { min: 4, max: 10, default: 6 },
+  codeLength: { min: 6, max: 10, default: 6 },
   lifetime: { min: 60, max: 3600, default: 300 },
   resendInterval: { min: 10, max: 600, default: 60 },
 } as const;

@@ -11,6 +11,11 @@ export interface Settings {
   maxAttemptsPerChallenge: number;
   lockoutThreshold: number;
   lockoutMinutes: number;
+  dailyFailureLimit: number;
+  messageSendsPerReceiverPerHour: number;
+  messageSendsPerIpPerHour: number;
+  messageSendsPerHour: number;
+  messageReceiversPerUserPerDay: number;
 }
 
 /** The policy fields, in the order the admin form shows them. */
@@ -25,4 +30,9 @@ export const SETTINGS_FIELDS = [
   'maxAttemptsPerChallenge',
   'lockoutThreshold',
   'lockoutMinutes',
+  'dailyFailureLimit',
+  'messageSendsPerReceiverPerHour',
+  'messageSendsPerIpPerHour',
+  'messageSendsPerHour',
+  'messageReceiversPerUserPerDay',
 ] as const satisfies readonly (keyof Settings)[];

@@ -66,6 +66,18 @@ export function PolicyTab(props: { settings: SettingsView; onSaved: (s: Settings
           data-testid="policy-nothing-offered"
         />
       )}
+      {settings.clusterWithoutSharedCache && (
+        <Alert
+          type="error"
+          showIcon
+          style={{ marginBottom: 24 }}
+          message={t('Cluster mode without a shared cache')}
+          description={t(
+            'CLUSTER_MODE is set but the cache store is per process. Wrong-code counters, lockouts and message-send limits are counted per instance, so each instance grants the whole budget. Set CACHE_DEFAULT_STORE=redis on every instance.',
+          )}
+          data-testid="policy-cluster-cache"
+        />
+      )}
       {settings.enforcementDisabledByEnv && (
         <Alert
           type="warning"
@@ -156,6 +168,15 @@ export function PolicyTab(props: { settings: SettingsView; onSaved: (s: Settings
       {number('maxAttemptsPerChallenge', t('Wrong codes per sign-in'), t('After these, the user signs in with the password again.'), t('attempts'))}
       {number('lockoutThreshold', t('Wrong codes before lockout'), t('Counted per user across sign-ins, within the lockout window.'), t('attempts'))}
       {number('lockoutMinutes', t('Lockout window and duration'), t('Each further lockout within 24 hours doubles it, up to 24 hours.'), t('minutes'))}
+      {number('dailyFailureLimit', t('Wrong codes per day'), t('Counted per user over 24 hours, also below the lockout; reaching it locks the user for 24 hours.'), t('attempts'))}
+
+      <Typography.Title level={5} style={{ marginTop: 8 }}>
+        {t('Email and SMS codes')}
+      </Typography.Title>
+      {number('messageSendsPerReceiverPerHour', t('Codes per address or phone number'), t('Per hour, whoever asks.'), t('codes'))}
+      {number('messageSendsPerIpPerHour', t('Codes per IP address'), t('Per hour. Raise it when many users sign in through one proxy.'), t('codes'))}
+      {number('messageSendsPerHour', t('Codes in all'), t('Per hour, for the whole app: caps what abuse can cost.'), t('codes'))}
+      {number('messageReceiversPerUserPerDay', t('Addresses a user may try'), t('Different addresses or phone numbers one user may send codes to while setting up, per day.'), t('per day'))}
 
       <Form.Item>
         <Space>

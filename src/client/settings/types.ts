@@ -14,5 +14,7 @@ export interface SettingsView extends Settings {
   weakKey?: 'TWO_FACTOR_ENCRYPTION_KEY' | 'APP_KEY' | null;
   /** No eligible verifier is offered: required users cannot sign in. */
   nothingOffered?: boolean;
+  /** Cluster mode with a cache per process: counters and limits are per instance. */
+  clusterWithoutSharedCache?: boolean;
   choices: { verifiers: Choice[]; roles: Choice[] };
 }

@@ -124,6 +124,30 @@ describe('codes: replay, concurrency, attempts and lockout', () => {
     expect(errorOf(second).retryAfter).toBeGreaterThan(29 * 60);
   });
 
+  it('locks the user out for 24 hours at dailyFailureLimit failures, however they are spread', async () => {
+    await setSettings(app, { dailyFailureLimit: 5 });
+    const bad = wrongCode(secret);
+    // Below the lockout threshold, with the real user signing in between (which clears the window).
+    for (let i = 0; i < 3; i++) expect(errorCode(await call(app, 'verify', await challenge(), { verifier: 'totp', code: bad }))).toBe('TWO_FACTOR_INVALID_CODE');
+    expect((await call(app, 'verify', await challenge(), { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 1 }) })).status).toBe(200);
+    expect(errorCode(await call(app, 'verify', await challenge(), { verifier: 'totp', code: bad }))).toBe('TWO_FACTOR_INVALID_CODE');
+    const locked = await call(app, 'verify', await challenge(), { verifier: 'totp', code: bad });
+    expect(locked.status).toBe(429);
+    expect(errorCode(locked)).toBe('TWO_FACTOR_LOCKED');
+    expect(errorOf(locked).retryAfter).toBeGreaterThan(23 * 3600);
+    const events = await app.db.getRepository(COLLECTIONS.events).find({ filter: { type: 'locked', userId: user.get('id') } });
+    expect(events.map((e: any) => e.get('detail'))).toEqual([expect.objectContaining({ daily: true })]);
+    // Past the normal lockout the correct code is still refused.
+    advanceClock(16 * 60);
+    const later = await call(app, 'verify', await challenge(), { verifier: 'totp', code: rfcTotp(secret) });
+    expect(errorCode(later)).toBe('TWO_FACTOR_LOCKED');
+  });
+
+  it('refuses a dailyFailureLimit out of range', async () => {
+    await expect(setSettings(app, { dailyFailureLimit: 2 })).rejects.toThrow(/400/);
+    await expect(setSettings(app, { dailyFailureLimit: 10_001 })).rejects.toThrow(/400/);
+  });
+
   it('keeps the TOTP secret out of every database row in clear', async () => {
     const other = await createUser(app);
     const token = (await signIn(app, other.get('email'))).body.data.twoFactor.token;

@@ -1,5 +1,6 @@
 import { MockServer } from '@nocobase/test';
 import { COLLECTIONS, RESOURCES } from '../../constants';
+import { servicesOf } from '../services';
 import { createMailChannel, Mail, startSmtp } from './smtp';
 import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, errorOf, restoreClock, rfcTotp, rootAgent, setSettings, signIn } from './helpers';
 
@@ -154,5 +155,41 @@ describe('email OTP', () => {
     const root = await rootAgent(app);
     const bad = await root.post('/verifiers:update').query({ filterByTk: 'email' }).send({ options: { channel: 'mail', codeLength: 3 } });
     expect(errorOf(bad)).toMatchObject({ code: 'TWO_FACTOR_BAD_REQUEST', field: 'options.codeLength' });
+  });
+
+  it('refuses message codes shorter than 6 digits, and reads an old 4-digit verifier as 6', async () => {
+    const root = await rootAgent(app);
+    const four = await root.post('/verifiers:update').query({ filterByTk: 'email' }).send({ options: { channel: 'mail', codeLength: 4 } });
+    expect(errorOf(four)).toMatchObject({ code: 'TWO_FACTOR_BAD_REQUEST', field: 'options.codeLength' });
+    // A verifier saved before the minimum was raised (no hooks: as an old row would be).
+    const verifiers = app.db.getCollection('verifiers').model;
+    await verifiers.update({ options: { channel: 'mail', codeLength: 4 } }, { where: { name: 'email' }, hooks: false });
+    const stored: any = await verifiers.findOne({ where: { name: 'email' } });
+    expect(stored.get('options').codeLength).toBe(4);
+    await servicesOf(app as any).verifiers.invalidate();
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    const info = await call(app, 'getChallenge', token);
+    expect(info.body.data.verifiers.find((v: any) => v.name === 'email').codeLength).toBe(6);
+    await call(app, 'bindStart', token, { verifier: 'email' });
+    const code = await mailedCode(smtp.inbox, email);
+    expect(code).toHaveLength(6);
+    expect((await call(app, 'bind', token, { verifier: 'email', code })).status).toBe(200);
+  });
+
+  it('never accepts a code mailed for a sign-in as proof in the personal center', async () => {
+    await bindEmail();
+    const agent = await app.agent().login(user);
+    const before = await app.db.getRepository(COLLECTIONS.backupCodes).find({ filter: { userId: user.get('id') } });
+    const token = (await signIn(app, email)).body.data.twoFactor.token;
+    expect((await call(app, 'sendCode', token, { verifier: 'email' })).status).toBe(200);
+    const code = await mailedCode(smtp.inbox, email, 1);
+    const res = await agent.post(`/${RESOURCES.me}:regenerateBackupCodes`).send({ code, proofVerifier: 'email' });
+    expect(res.status).toBe(403);
+    expect(errorCode(res)).toBe('TWO_FACTOR_REAUTH_REQUIRED');
+    expect(res.body.data?.backupCodes).toBeUndefined();
+    const after = await app.db.getRepository(COLLECTIONS.backupCodes).find({ filter: { userId: user.get('id') } });
+    expect(after.map((r: any) => r.get('id')).sort()).toEqual(before.map((r: any) => r.get('id')).sort());
+    // The code still belongs to its sign-in.
+    expect((await call(app, 'verify', token, { verifier: 'email', code })).status).toBe(200);
   });
 });

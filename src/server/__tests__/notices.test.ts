@@ -71,6 +71,7 @@ describe('notices to users', () => {
     expect(messages.map((m) => m.title).sort()).toEqual([
       'A verification method was added to your account',
       'A backup code was used to sign in',
+      'Someone entered your password and a wrong verification code',
       'Too many failed verification attempts',
       'New sign-in to your account',
       'A verification method was removed from your account',
@@ -89,6 +90,33 @@ describe('notices to users', () => {
     expect(everything).not.toContain(secret);
     for (const c of backupCodes) expect(everything).not.toContain(c);
     expect(everything).not.toMatch(/\b\d{6}\b/);
+  });
+
+  it('tell the user at the first wrong code of a sign-in, once a day, with no code in it', async () => {
+    const wrong = wrongCode(secret);
+    const t1 = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    expect(errorCode(await call(app, 'verify', t1, { verifier: 'totp', code: wrong }))).toBe('TWO_FACTOR_INVALID_CODE');
+    expect(errorCode(await call(app, 'verify', t1, { verifier: 'totp', code: wrong }))).toBe('TWO_FACTOR_INVALID_CODE');
+    const t2 = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    expect((await call(app, 'verify', t2, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 1 }) })).status).toBe(200);
+    const t3 = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    expect(errorCode(await call(app, 'verify', t3, { verifier: 'totp', code: wrong }))).toBe('TWO_FACTOR_INVALID_CODE');
+    // Wrong proofs of a signed-in user are not about the password: no notice.
+    const agent = await app.agent().login(user);
+    await agent.post(`/${RESOURCES.me}:regenerateBackupCodes`).send({ password: 'wrong' });
+
+    const notices = (await inApp()).filter((m) => m.title === 'Someone entered your password and a wrong verification code');
+    expect(notices).toHaveLength(1);
+    expect(notices[0].content).toContain('If this was not you');
+    expect(notices[0].content).not.toContain(wrong);
+    // Unfolded headers, quoted-printable soft breaks removed.
+    const text = (raw: string) => raw.replace(/=\r?\n/g, '').replace(/\r?\n[ \t]+/g, ' ');
+    const isNotice = (raw: string) => text(raw).includes('a wrong verification code');
+    for (let i = 0; i < 50 && !smtp.inbox.some((m) => isNotice(m.raw)); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    const mail = smtp.inbox.filter((m) => isNotice(m.raw));
+    expect(mail).toHaveLength(1);
+    expect(mail[0].raw).not.toContain(wrong);
   });
 
   it('do not call the same browser and network a new device', async () => {

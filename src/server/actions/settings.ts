@@ -4,7 +4,7 @@ import { badRequest, TwoFactorError, withErrors } from '../errors';
 import type { Services } from '../services';
 import { enforcementDisabledByEnv } from '../env';
 import { requestInfo } from '../request';
-import { parseSettingsUpdate, Settings } from '../settings';
+import { clusterWithoutSharedCache, parseSettingsUpdate, Settings } from '../settings';
 import { parseValues } from '../validation';
 
 export function createSettingsActions(services: Services) {
@@ -47,6 +47,8 @@ export function createSettingsActions(services: Services) {
     ctx.body = {
       ...settings,
       enforcementDisabledByEnv: enforcementDisabledByEnv(),
+      // Counters and limits per process in a cluster (S1): the admin tab warns.
+      clusterWithoutSharedCache: clusterWithoutSharedCache(app),
       // Required users cannot sign in while no verifier is offered (C5): the admin tab warns.
       nothingOffered: await nothingOffered(settings),
       // Where the encryption key comes from, and a refused weak key still read for old data (F3).
@@ -81,7 +83,12 @@ export function createSettingsActions(services: Services) {
         requestInfo(ctx),
       );
     }
-    ctx.body = { ...saved, enforcementDisabledByEnv: enforcementDisabledByEnv(), nothingOffered: await nothingOffered(saved) };
+    ctx.body = {
+      ...saved,
+      enforcementDisabledByEnv: enforcementDisabledByEnv(),
+      clusterWithoutSharedCache: clusterWithoutSharedCache(app),
+      nothingOffered: await nothingOffered(saved),
+    };
     await next();
   }
 

@@ -20,5 +20,10 @@ export default {
     { type: 'integer', name: 'maxAttemptsPerChallenge', defaultValue: 5 },
     { type: 'integer', name: 'lockoutThreshold', defaultValue: 10 },
     { type: 'integer', name: 'lockoutMinutes', defaultValue: 15 },
+    { type: 'integer', name: 'dailyFailureLimit', defaultValue: 30 },
+    { type: 'integer', name: 'messageSendsPerReceiverPerHour', defaultValue: 5 },
+    { type: 'integer', name: 'messageSendsPerIpPerHour', defaultValue: 30 },
+    { type: 'integer', name: 'messageSendsPerHour', defaultValue: 500 },
+    { type: 'integer', name: 'messageReceiversPerUserPerDay', defaultValue: 3 },
   ],
 } as CollectionOptions;

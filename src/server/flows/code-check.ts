@@ -6,7 +6,9 @@
  *
  * - replay (a spent step or code): audit `failed` (reason `reused`) → 400 TWO_FACTOR_CODE_REUSED;
  * - miss: one failure counted (per user and scope, and per challenge at sign-in), audit `failed`;
- *   the failure that locks → audit `locked`, notice, 429 TWO_FACTOR_LOCKED with `retryAfter`;
+ *   the first miss of a day at sign-in → notice `failed_attempt` (it proves someone has the
+ *   password); the failure that locks (lockout window or daily cap) → audit `locked`, notice,
+ *   429 TWO_FACTOR_LOCKED with `retryAfter`;
  *   otherwise 400 TWO_FACTOR_INVALID_CODE with `attemptsLeft` (or the caller's own refusal);
  * - hit: the one-time step is claimed (TOTP), then the scope's failure count is cleared.
  */
@@ -15,6 +17,7 @@ import { AttemptScope, lockedError } from '../attempts';
 import type { ChallengeRecord } from '../challenge';
 import { TwoFactorError } from '../errors';
 import type { CodeCheck } from '../factors/types';
+import { describeBrowser, describeNetwork } from '../notices';
 import type { RequestInfo } from '../request';
 import type { Services } from '../services';
 import type { Settings } from '../settings';
@@ -69,8 +72,12 @@ export async function settle(services: Services, run: CodeCheckRun, result: Code
     onChallengeDead: challenge ? () => challenges.kill(challenge.jti) : undefined,
   });
   await failed({ attemptsLeft: outcome.attemptsLeft, ...(reused ? { reason: 'reused' } : {}) });
+  if (run.scope === 'signin' && outcome.firstInDay) {
+    await notices.notify(userId, 'failed_attempt', { browser: describeBrowser(info.userAgent || ''), network: describeNetwork(info.ip || '') });
+  }
   if (outcome.lockedUntil) {
-    await audit.record({ userId, type: EVENT_TYPES.locked, verifier, detail: { until: outcome.lockedUntil.toISOString(), scope: run.scope } }, info);
+    const detail = { until: outcome.lockedUntil.toISOString(), scope: run.scope, ...(outcome.dailyLock ? { daily: true } : {}) };
+    await audit.record({ userId, type: EVENT_TYPES.locked, verifier, detail }, info);
     await notices.notify(userId, 'locked', { until: outcome.lockedUntil.toISOString() });
     throw lockedError(outcome.lockedUntil);
   }

@@ -4,7 +4,8 @@
  * NocoBase's own session. `actions/two-factor.ts` parses requests and calls these.
  */
 import type { Model } from '@nocobase/database';
-import { ERROR_CODES, EVENT_TYPES, Stage } from '../../constants';
+import type { Application } from '@nocobase/server';
+import { ERROR_CODES, EVENT_TYPES, RESOURCES, Stage } from '../../constants';
 import type { ChallengeRecord } from '../challenge';
 import { TwoFactorError } from '../errors';
 import type { FactorInput } from '../factors/types';
@@ -103,7 +104,9 @@ export async function finish(
   const { challenge, userId, settings } = state;
   if (!(await services.challenges.consume(challenge.jti))) throw invalidChallenge();
   await options.commit?.();
-  const session = await issueSession(ctx, state.auth, state.user);
+  const session = await signInBehindOtherChecks(ctx, state.auth, state.user);
+  // Another plugin's check answered instead of letting the sign-in through: its answer stands.
+  if (!session) return ctx.body;
   if (options.verified === false) await services.notices.recordSignIn(ctx, userId);
   else await markVerified(services, ctx, userId, options.audit);
   if (options.trustDevice && settings.allowTrustedDevices) {
@@ -111,4 +114,67 @@ export async function finish(
     await services.audit.record({ userId, type: EVENT_TYPES.deviceTrusted, detail: { days: settings.trustedDeviceDays } }, requestInfo(ctx));
   }
   return session;
+}
+
+type Handler = (ctx: any, next: () => Promise<void>) => unknown;
+
+/** Our own `auth:signIn` pre-action handlers: not run again when the session is issued here. */
+const ownSignInHandlers = new WeakSet<Handler>();
+
+export function markOwnSignInHandler<H extends Handler>(handler: H): H {
+  ownSignInHandlers.add(handler);
+  return handler;
+}
+
+/**
+ * The session, issued behind every other `auth:signIn` pre-action handler, in their order. Our
+ * guard answers a 2FA user's password step without calling `next`, so handlers registered after
+ * it (another plugin's "password expired" refusal, an IP rule) never saw that request; they see
+ * this one, with `ctx.auth` validating to the user, and may refuse it: then no token is issued.
+ * Undefined when a handler answered without calling `next`.
+ */
+async function signInBehindOtherChecks(ctx: any, auth: any, user: Model) {
+  const handlers = (ctx.app.resourceManager.getRegisteredPreActionHandlers('auth', 'signIn') as Handler[]).filter((h) => !ownSignInHandlers.has(h));
+  auth.validate = async () => user;
+  ctx.auth = auth;
+  let session: Awaited<ReturnType<typeof issueSession>> | undefined;
+  const run = async (i: number): Promise<void> => {
+    if (i < handlers.length) {
+      await handlers[i](ctx, () => run(i + 1));
+      return;
+    }
+    session = await issueSession(ctx, auth, user);
+  };
+  await run(0);
+  return session;
+}
+
+/** Request fields an audit entry may show: never a code, a backup code or another form field. */
+const AUDITED_FIELDS = ['verifier', 'trustDevice'];
+
+/**
+ * NocoBase's audit log records `auth:signIn` (plugin-auth registers it); for a 2FA user the
+ * request that issues the session is ours, so ours are registered the same way: the user who
+ * signed in, the request without its code, the answer without its token and backup codes.
+ */
+export function registerSessionAudit(app: Application) {
+  const auditManager = (app as any).auditManager;
+  if (!auditManager?.registerActions) return;
+  const getMetaData = async (ctx: any) => {
+    const sent = ctx.request?.body && typeof ctx.request.body === 'object' ? ctx.request.body : {};
+    const body = Object.fromEntries(AUDITED_FIELDS.filter((k) => k in sent).map((k) => [k, sent[k]]));
+    const data = ctx.body?.data;
+    const answer = ctx.status === 200 && data && typeof data === 'object' ? { data: { ...data, token: undefined, backupCodes: undefined } } : ctx.body;
+    return { request: { body }, response: { body: answer } };
+  };
+  const getUserInfo = async (ctx: any) => {
+    const userId = ctx.body?.data?.user?.id;
+    if (!userId) return null;
+    const user: any = await ctx.db.getRepository('users').findOne({ filterByTk: userId });
+    const roles = await user?.getRoles?.();
+    return roles?.length === 1 ? { userId, roleName: roles[0].name } : { userId };
+  };
+  auditManager.registerActions(
+    ['verify', 'bind', 'skip'].map((action) => ({ name: `${RESOURCES.twoFactor}:${action}`, getMetaData, getUserInfo })),
+  );
 }

@@ -24,6 +24,10 @@ export function EmailOptionsForm() {
       },
       description: note(t('A notification channel of type Email (Settings → Notification manager).')),
     }),
+    ownAddressOnly: field(t('Only the account’s email address at sign-in'), 'Checkbox', {
+      type: 'boolean',
+      description: note(t('While setting up at sign-in, codes go only to the email address of the account. Signed-in users who confirm their password may still add another address.')),
+    }),
     codeLength: field(t('Code length'), 'InputNumber', range(L.codeLength)),
     lifetime: field(t('Code lifetime (seconds)'), 'InputNumber', range(L.lifetime)),
     resendInterval: field(t('Resend interval (seconds)'), 'InputNumber', range(L.resendInterval)),

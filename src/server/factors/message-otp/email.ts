@@ -4,15 +4,10 @@
  * send log), so no code is ever written to the database in clear.
  */
 import { FACTOR_TYPES, NAMESPACE } from '../../../constants';
+import { EMAIL_OTP_LIMITS } from '../../../shared/limits';
 import type { VerifierDirectory, VerifierInfo } from '../../verifiers';
 import { maskEmail } from './engine';
 import { Delivery, intOption, messageFactor } from './factor';
-
-export const EMAIL_OTP_LIMITS = {
-  codeLength: { min: 6, max: 10, default: 6 },
-  lifetime: { min: 60, max: 3600, default: 600 },
-  resendInterval: { min: 10, max: 600, default: 60 },
-};
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,}$/;
 
@@ -37,7 +32,7 @@ function otpOptions(verifier: VerifierInfo) {
 export function emailOtpOptionProblems(raw: unknown): [string, string][] {
   const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const problems: [string, string][] = [];
-  const known = new Set(['channel', 'codeLength', 'lifetime', 'resendInterval', 'subject', 'body']);
+  const known = new Set(['channel', 'codeLength', 'lifetime', 'resendInterval', 'subject', 'body', 'ownAddressOnly']);
   for (const key of Object.keys(o)) if (!known.has(key)) problems.push([key, 'is not a known option']);
   for (const key of ['codeLength', 'lifetime', 'resendInterval'] as const) {
     const { min, max } = EMAIL_OTP_LIMITS[key];
@@ -46,7 +41,10 @@ export function emailOtpOptionProblems(raw: unknown): [string, string][] {
       problems.push([key, `must be an integer between ${min} and ${max}`]);
     }
   }
-  for (const [key, max] of [['channel', 255], ['subject', 200], ['body', 5000]] as const) {
+  const own = o.ownAddressOnly;
+  if (own !== undefined && own !== null && typeof own !== 'boolean') problems.push(['ownAddressOnly', 'must be a boolean']);
+  const L = EMAIL_OTP_LIMITS;
+  for (const [key, max] of [['channel', L.channelMaxLength], ['subject', L.subjectMaxLength], ['body', L.bodyMaxLength]] as const) {
     const v = o[key];
     if (v !== undefined && v !== null && (typeof v !== 'string' || v.length > max)) problems.push([key, `must be a string of at most ${max} characters`]);
   }
@@ -57,6 +55,8 @@ export const emailDelivery: Delivery = {
   type: FACTOR_TYPES.emailOtp,
   defaultReceiver: (user) => user.get('email') || null,
   isValidReceiver: (r) => EMAIL.test(r) && r.length <= 320,
+  ownReceiverOnly: (verifier) => verifier.options?.ownAddressOnly === true,
+  sameReceiver: (a, b) => a.trim().toLowerCase() === b.trim().toLowerCase(),
   mask: maskEmail,
   otpOptions,
 

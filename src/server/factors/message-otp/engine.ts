@@ -9,6 +9,7 @@ import type { Application } from '@nocobase/server';
 import { COLLECTIONS, ERROR_CODES } from '../../../constants';
 import type { SecretBox } from '../../crypto';
 import { TwoFactorError } from '../../errors';
+import { SendLimits } from './send-limits';
 
 export type OtpPurpose = 'bind' | 'verify' | 'proof';
 
@@ -32,10 +33,14 @@ const PURPOSE = 'otp';
 export type OtpCheck = { ok: true; receiver: string } | { ok: false; reused: boolean };
 
 export class OtpEngine {
+  private readonly limits: SendLimits;
+
   constructor(
     private readonly app: Application,
     private readonly box: () => SecretBox,
-  ) {}
+  ) {
+    this.limits = new SendLimits(app);
+  }
 
   private get model() {
     return this.app.db.getCollection(COLLECTIONS.otps).model;
@@ -47,7 +52,8 @@ export class OtpEngine {
 
   /**
    * A new code for (user, verifier, purpose), unless one was sent less than `resendInterval` ago
-   * (429 TWO_FACTOR_THROTTLED with `retryAfter`). Earlier unused codes of the same purpose die.
+   * or a send limit of the policy is reached (429 TWO_FACTOR_THROTTLED with `retryAfter`; see
+   * send-limits.ts). Earlier unused codes of the same purpose die.
    */
   async issue(options: {
     userId: number | string;
@@ -56,6 +62,8 @@ export class OtpEngine {
     challengeId: string | null;
     receiver: string;
     otp: OtpOptions;
+    /** The requesting IP, for the per-IP limit. */
+    ip: string;
   }): Promise<IssuedOtp> {
     const { userId, verifier, purpose, otp } = options;
     const last: any = await this.model.findOne({ where: { userId, verifier, purpose }, order: [['createdAt', 'DESC']] });
@@ -65,6 +73,12 @@ export class OtpEngine {
         throw new TwoFactorError(ERROR_CODES.THROTTLED, { retryAfter: Math.max(1, Math.ceil((next - Date.now()) / 1000)) });
       }
     }
+    await this.limits.admit({
+      userId,
+      receiver: options.receiver,
+      ip: options.ip,
+      binding: purpose === 'bind',
+    });
     // A new code replaces the previous one: it expires now (it was never used).
     await this.model.update({ expiresAt: new Date() }, { where: { userId, verifier, purpose, usedAt: null, expiresAt: { [Op.gt]: new Date() } } });
     let code = '';

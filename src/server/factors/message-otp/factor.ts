@@ -4,6 +4,7 @@
  */
 import { ERROR_CODES } from '../../../constants';
 import { badRequest, TwoFactorError } from '../../errors';
+import { requestInfo } from '../../request';
 import type { VerifierInfo } from '../../verifiers';
 import type { Factor, FactorDeps, FactorInput } from '../types';
 import type { OtpOptions } from './engine';
@@ -13,6 +14,10 @@ export interface Delivery {
   /** The receiver used when `bindStart` names none (email: the account's address). */
   defaultReceiver(user: any): string | null;
   isValidReceiver(receiver: string): boolean;
+  /** The verifier allows binding only `defaultReceiver` at sign-in (email: `ownAddressOnly`). */
+  ownReceiverOnly?(verifier: VerifierInfo): boolean;
+  /** Whether two spellings name the same receiver. */
+  sameReceiver?(a: string, b: string): boolean;
   mask(receiver: string): string;
   otpOptions(verifier: VerifierInfo): OtpOptions;
   /** Sends the code; throws with a reason for the admin when the channel cannot deliver. */
@@ -30,6 +35,7 @@ export function messageFactor(delivery: Delivery): Factor {
       challengeId: challenge?.jti ?? null,
       receiver,
       otp,
+      ip: requestInfo(ctx).ip || '',
     });
     try {
       await delivery.send({ deps, ctx, user, verifier, receiver, code: issued.code, expiresAt: issued.expiresAt });
@@ -59,8 +65,16 @@ export function messageFactor(delivery: Delivery): Factor {
     codeLength: (verifier) => delivery.otpOptions(verifier).codeLength,
 
     async bindStart(input, { uuid }) {
-      const receiver = (uuid ?? delivery.defaultReceiver(input.user) ?? '').trim();
+      const own = (delivery.defaultReceiver(input.user) ?? '').trim();
+      const receiver = (uuid ?? own).trim();
       if (!receiver || !delivery.isValidReceiver(receiver)) throw badRequest('uuid', 'is not a valid receiver for this verifier');
+      // At sign-in the password is all the caller has proved: the admin may allow only the
+      // account's own receiver there (a signed-in user with fresh proof may still name another).
+      const atSignIn = input.challenge?.stage === 'bind';
+      if (atSignIn && delivery.ownReceiverOnly?.(input.verifier)) {
+        const same = delivery.sameReceiver ?? ((a: string, b: string) => a === b);
+        if (!own || !same(receiver, own)) throw badRequest('uuid', 'must be the address of your account');
+      }
       const issued = await sendTo(input, 'bind', receiver);
       return { verifier: input.verifier.name, uuid: delivery.mask(receiver), expiresAt: issued.expiresAt.toISOString() };
     },

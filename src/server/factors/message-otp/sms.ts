@@ -3,6 +3,7 @@
  * makes, stores (hashed) and checks the codes.
  */
 import { FACTOR_TYPES } from '../../../constants';
+import { SMS_OTP_LIMITS } from '../../../shared/limits';
 import type { VerifierInfo } from '../../verifiers';
 import { maskPhone } from './engine';
 import { Delivery, intOption, messageFactor } from './factor';
@@ -14,11 +15,15 @@ export const smsDelivery: Delivery = {
   defaultReceiver: (user) => user.get('phone') || null,
   isValidReceiver: (r) => PHONE.test(r),
   mask: maskPhone,
-  otpOptions: (verifier: VerifierInfo) => ({
-    codeLength: intOption(verifier.options?.codeLength, 6, 6, 10),
-    lifetime: intOption(verifier.options?.lifetime, 300, 60, 3600),
-    resendInterval: intOption(verifier.options?.resendInterval, 60, 10, 600),
-  }),
+  otpOptions: (verifier: VerifierInfo) => {
+    const L = SMS_OTP_LIMITS;
+    return {
+      // An old verifier with fewer digits than the minimum gets the default (design §5).
+      codeLength: intOption(verifier.options?.codeLength, L.codeLength.default, L.codeLength.min, L.codeLength.max),
+      lifetime: intOption(verifier.options?.lifetime, L.lifetime.default, L.lifetime.min, L.lifetime.max),
+      resendInterval: intOption(verifier.options?.resendInterval, L.resendInterval.default, L.resendInterval.min, L.resendInterval.max),
+    };
+  },
 
   async send({ deps, ctx, verifier, receiver, code }) {
     const manager = (deps.app.pm.get('verification') as any).verificationManager;

@@ -70,30 +70,28 @@ export function createTwoFactorActions(services: Services) {
   /**
    * The body of `bind` / `verify`: our fields, checked strictly, and what a third-party type's own
    * form sent beside them. Like every malformed body, extra fields for anything but another
-   * plugin's verifier are refused before the challenge is looked at.
+   * plugin's verifier, or a missing `code` for ours, are refused before the challenge is read.
    */
   async function parseCodeBody<S extends typeof SCHEMAS.bind | typeof SCHEMAS.verify>(ctx: any, schema: S) {
     const { ours, form } = splitFormFields(ctx.action.params.values, schema);
     const values = parseValues(ours, schema);
+    const { verifier, code, backupCode } = values as { verifier?: string; code?: string; backupCode?: string };
     const formFields = Object.keys(form);
-    if (formFields.length) {
-      const { verifier, backupCode } = values as { verifier?: string; backupCode?: string };
-      const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === verifier);
-      if (!named || factors.isOwn(named.verificationType) || backupCode !== undefined) throw badRequest(formFields[0], 'is not a known field');
+    if (verifier === undefined || (code !== undefined && !formFields.length)) {
+      if (formFields.length) throw badRequest(formFields[0], 'is not a known field');
+      return values;
     }
+    const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === verifier);
+    const thirdParty = !!named && !factors.isOwn(named.verificationType);
+    if (formFields.length && (!thirdParty || backupCode !== undefined)) throw badRequest(formFields[0], 'is not a known field');
+    if (code === undefined && !thirdParty) throw badRequest('code', 'is required');
     return values;
-  }
-
-  /** Our own types need a `code`; other plugins' types read what their form sent. */
-  function requireOwnCode(type: string, code: string | undefined) {
-    if (factors.isOwn(type) && code === undefined) throw badRequest('code', 'is required');
   }
 
   async function bind(ctx: any, next: () => Promise<void>) {
     const values = await parseCodeBody(ctx, SCHEMAS.bind);
     const state = await liveUnlocked(services, ctx, 'bind');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
-    requireOwnCode(verifier.verificationType, values.code);
     const result = await factor.bindCheck(input, values.code ?? '');
     await settleSignIn(ctx, state, verifier.name, result);
     const binding = result.ok ? result.binding : undefined;
@@ -119,7 +117,6 @@ export function createTwoFactorActions(services: Services) {
 
     const state = await liveUnlocked(services, ctx, 'verify');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
-    requireOwnCode(verifier.verificationType, values.code);
     if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
     const result = await factor.verifyCheck(input, values.code ?? '');
     await settleSignIn(ctx, state, verifier.name, result);

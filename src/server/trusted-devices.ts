@@ -61,6 +61,11 @@ export class TrustedDevices {
     ctx.cookies?.set?.(this.cookieName(), null, this.cookieOptions(ctx));
   }
 
+  /** Drops the cookie's tokens whose trust is gone (after a revocation); other users' stay. */
+  async pruneCookie(ctx: any) {
+    await this.writeTokens(ctx, this.readTokens(ctx));
+  }
+
   /** Hash → token, under every configured key (rotation). */
   private byHash(tokens: string[]) {
     const box = this.box();

@@ -147,6 +147,12 @@ describe('trusted devices', () => {
           if (jar) req.set('Cookie', `${COOKIE}=${jar}`);
           return keep(await req.send({ account: u.get('email'), password: 'Secret-pass-123' }));
         },
+        /** "Revoke all" in the personal center of `u`, from this browser. */
+        async revokeAll(u: any) {
+          const req = (await app.agent().login(u)).post(`/${RESOURCES.me}:revokeAllDevices`);
+          if (jar) req.set('Cookie', `${COOKIE}=${jar}`);
+          return keep(await req.send({}));
+        },
         /** Signs in with a TOTP code and ticks "trust this device". */
         async trust(u: any, s: string, stepOffset = 1) {
           const token = (await this.signIn(u)).body.data.twoFactor.token;
@@ -170,6 +176,17 @@ describe('trusted devices', () => {
         expect(res.body.data.twoFactor, `user ${u.get('id')}`).toBeUndefined();
         expect(typeof res.body.data.token).toBe('string');
       }
+    });
+
+    it("keep the other users' trusts when one user revokes all of theirs", async () => {
+      const other = await createUser(app);
+      const { secret: otherSecret } = await enrol(app, other);
+      const shared = browser();
+      await shared.trust(user, secret);
+      await shared.trust(other, otherSecret);
+      expect((await shared.revokeAll(user)).status).toBe(200);
+      expect((await shared.signIn(user)).body.data.code).toBe(302);
+      expect((await shared.signIn(other)).body.data.token).toBeTruthy();
     });
 
     it('rotate each token on use, so a replayed cookie is refused for that user', async () => {

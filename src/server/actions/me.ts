@@ -132,7 +132,8 @@ export function createMeActions(services: Services) {
     parseValues(ctx.action.params.values, SCHEMAS.none);
     const { userId } = await me(ctx);
     const revoked = await devices.revokeAll(userId);
-    devices.clearCookie(ctx);
+    // This user's token leaves the browser's cookie; other users' trusts in it stay.
+    await devices.pruneCookie(ctx);
     await audit.record({ userId, type: EVENT_TYPES.deviceRevoked, detail: { all: true, count: revoked } }, requestInfo(ctx));
     ctx.body = { revoked };
     await next();

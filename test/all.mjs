@@ -29,6 +29,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const wanted = new Set(asked.length ? asked : PHASES);
+const title = asked.length ? `tests (${PHASES.filter((p) => wanted.has(p)).join(', ')})` : 'npm test';
 const started = Date.now();
 /** @type {[string, number][]} */
 const timings = [];
@@ -126,6 +127,6 @@ const total = secondsSince(started);
 timings.push(['total', total]);
 mkdirSync(path.join(root, 'node_modules/.cache'), { recursive: true });
 writeFileSync(path.join(root, 'node_modules/.cache/npm-test-timings.json'), JSON.stringify(Object.fromEntries(timings), null, 2));
-console.log(`\n${failed.length ? `✖ npm test failed: ${failed.join(', ')}` : '✔ npm test passed'} (${fmt(total)})`);
+console.log(`\n${failed.length ? `✖ ${title} failed: ${failed.join(', ')}` : `✔ ${title} passed`} (${fmt(total)})`);
 console.log(timings.filter(([n]) => n !== 'total').map(([n, s]) => `  ${n}: ${fmt(s)}`).join('\n'));
 process.exit(failed.length ? 1 : 0);

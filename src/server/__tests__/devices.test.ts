@@ -79,6 +79,13 @@ describe('trusted devices', () => {
     expect(res.body.data.twoFactor.stage).toBe('verify');
   });
 
+  it('let one of several sign-ins sent at once with the same cookie skip the second factor', async () => {
+    const value = cookieValue(deviceCookie(await trust()))!;
+    const results = await Promise.all(Array.from({ length: 5 }, () => signInWith(user, value)));
+    expect(results.filter((r) => typeof r.body.data?.token === 'string')).toHaveLength(1);
+    expect(results.filter((r) => r.body.data?.code === 302)).toHaveLength(4);
+  });
+
   it('are challenged again once revoked, one or all', async () => {
     const value = cookieValue(deviceCookie(await trust()))!;
     const agent = await app.agent().login(user);

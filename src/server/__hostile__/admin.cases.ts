@@ -43,11 +43,29 @@ export function adminCases(w: World): HostileCase[] {
         maxAttemptsPerChallenge: { type: 'integer', min: 1, max: 20, optional: true },
         lockoutThreshold: { type: 'integer', min: 3, max: 100, optional: true },
         lockoutMinutes: { type: 'integer', min: 1, max: 1440, optional: true },
+        dailyFailureLimit: { type: 'integer', min: 3, max: 10000, optional: true },
+        messageSendsPerReceiverPerHour: { type: 'integer', min: 1, max: 100, optional: true },
+        messageSendsPerIpPerHour: { type: 'integer', min: 1, max: 100000, optional: true },
+        messageSendsPerHour: { type: 'integer', min: 1, max: 1000000, optional: true },
+        messageReceiversPerUserPerDay: { type: 'integer', min: 1, max: 20, optional: true },
         confirm: { type: 'boolean', optional: true },
       },
     },
     { action: 'twoFactorSettings:get', path: `/${RESOURCES.settings}:get`, body: () => ({}), fields: {} },
   ];
+  // Signs sessions out: its hostile bodies are refused before anything happens.
+  cases.push(
+    ...[
+      ['an unknown field', { evil: true }],
+      ['an array', [1]],
+      ['a string', 'all'],
+    ].map(([name, json]) => ({
+      action: 'twoFactorUsers:signOutUnverified',
+      name: `root, ${name}`,
+      code: E.BAD_REQUEST,
+      send: () => as(root(), { path: `/${RESOURCES.users}:signOutUnverified`, body: { json } }),
+    })),
+  );
 
   // 1. Generated bodies from root and from a role holding the 2FA snippet.
   for (const target of writes) {
@@ -68,6 +86,7 @@ export function adminCases(w: World): HostileCase[] {
     { action: 'twoFactorUsers:reset', spec: () => ({ path: `/${RESOURCES.users}:reset`, body: { json: { userId: w.alice.id } } }) },
     { action: 'twoFactorUsers:setEnforced', spec: () => ({ path: `/${RESOURCES.users}:setEnforced`, body: { json: { userId: w.root.id, enforced: true } } }) },
     { action: 'twoFactorUsers:list', spec: () => ({ method: 'get', path: `/${RESOURCES.users}:list` }) },
+    { action: 'twoFactorUsers:signOutUnverified', spec: () => ({ path: `/${RESOURCES.users}:signOutUnverified`, body: { json: {} } }) },
     { action: 'twoFactorEvents:list', spec: () => ({ method: 'get', path: `/${RESOURCES.events}:list` }) },
   ];
   for (const { action, spec } of everyAction) {

@@ -40,7 +40,8 @@ export async function serialisedForUser<T>(services: Services, userId: number | 
   for (;;) {
     const [taken] = await states.update(
       { changeLock: token, changeLockUntil: new Date(Date.now() + LOCK_HOLD_MS) },
-      { where: { userId, [Op.or]: [{ changeLock: null }, { changeLockUntil: { [Op.lt]: new Date() } }] } },
+      // `silent`: the lock is bookkeeping, not a change of the user's state (updatedAt stays).
+      { where: { userId, [Op.or]: [{ changeLock: null }, { changeLockUntil: { [Op.lt]: new Date() } }] }, silent: true },
     );
     if (taken === 1) break;
     if (Date.now() > giveUp) throw new TwoFactorError(ERROR_CODES.THROTTLED, { retryAfter: 1 });
@@ -49,7 +50,7 @@ export async function serialisedForUser<T>(services: Services, userId: number | 
   try {
     return await work();
   } finally {
-    await states.update({ changeLock: null, changeLockUntil: null }, { where: { userId, changeLock: token } });
+    await states.update({ changeLock: null, changeLockUntil: null }, { where: { userId, changeLock: token }, silent: true });
   }
 }
 

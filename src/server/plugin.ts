@@ -2,7 +2,7 @@
 import { Application, Plugin } from '@nocobase/server';
 import PluginVerificationServer from '@nocobase/plugin-verification';
 import { tval } from '@nocobase/utils';
-import { DEFAULT_TOTP_VERIFIER, FACTOR_TYPES, NAMESPACE, PLUGIN_SYMBOL, RESOURCES, SCENE } from '../constants';
+import { NAMESPACE, PLUGIN_SYMBOL, RESOURCES, SCENE } from '../constants';
 import enUS from '../locale/en-US.json';
 import zhCN from '../locale/zh-CN.json';
 import { defineAcl } from './acl';
@@ -13,10 +13,11 @@ import { createTwoFactorActions, TWO_FACTOR_ACTIONS } from './actions/two-factor
 import { createUsersActions, USERS_ACTIONS } from './actions/users';
 import { collections, PER_USER_COLLECTIONS } from './collections';
 import registerTwoFactorResetCommand from './commands/two-factor-reset';
+import { installDefaultVerifier } from './default-verifier';
 import { loadEncryptionKeys } from './encryption-key';
 import { enforcementDisabledByEnv } from './env';
 import { respondError, TwoFactorError } from './errors';
-import { FACTORS } from './factors';
+import { createFactorRegistry, FACTORS } from './factors';
 import { registerHooks } from './hooks';
 import { createBindGuard, createUnbindGuard } from './plugin-verification-guard';
 import { catchBodyErrors, limitDepth } from './request-guard';
@@ -25,20 +26,7 @@ import { createServices, Services } from './services';
 import { clusterWithoutSharedCache } from './settings';
 import { createSignInGuard } from './sign-in-guard';
 import { markOwnSignInHandler, registerSessionAudit } from './flows/sign-in';
-
-/**
- * Whether the app's recorded version is below 1.7.0, prereleases of 1.7.0 included (semver's
- * `<1.7.0` with prereleases, as plugin-verification's migration reads it). No recorded version
- * (a fresh install) is not older.
- */
-function olderThan1_7(version: unknown): boolean {
-  const match = typeof version === 'string' ? /^v?(\d+)\.(\d+)\.(\d+)(-.+)?/.exec(version) : null;
-  if (!match) return false;
-  const [major, minor, patch] = match.slice(1, 4).map(Number);
-  if (major !== 1) return major < 1;
-  if (minor !== 7) return minor < 7;
-  return patch === 0 && !!match[4];
-}
+import { VerifierDirectory } from './verifiers';
 
 export class PluginTwoFactorAuthServer extends Plugin {
   services!: Services;
@@ -80,7 +68,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
     manager.addSceneRule((scene, type) => scene === SCENE && !!manager.verificationTypes.get(type)?.bindingRequired);
 
     const keys = await loadEncryptionKeys(this.app.name, this.app.log);
-    this.services = await createServices(this.app, manager, keys.box, keys.info);
+    this.services = await createServices(this.app, new VerifierDirectory(this.app, manager), createFactorRegistry(manager), keys.box, keys.info);
     // Secrets sealed under an older or refused key move to the current one (tables exist by then).
     this.app.on('afterStart', () => resealAtStart(this.services));
     // Code bundled or instantiated apart (CLI command, plugin-verification's classes) finds us here.
@@ -151,19 +139,7 @@ export class PluginTwoFactorAuthServer extends Plugin {
 
   async install() {
     await this.services.settings.ensureDefaults();
-    // Upgrading from before 1.7.0, plugin-verification's afterLoad migration still has to copy
-    // the old verifiers into the (then empty) `verifiers` table: our migration adds `totp` after it.
-    if (olderThan1_7(await this.app.version.get())) return;
-    await this.ensureDefaultVerifier();
-  }
-
-  /** Creates the `totp` verifier unless a verifier of that type (or of that name) exists. */
-  async ensureDefaultVerifier() {
-    const repo = this.db.getRepository('verifiers');
-    if (await repo.findOne({ filter: { $or: [{ verificationType: FACTOR_TYPES.totp }, { name: DEFAULT_TOTP_VERIFIER }] } })) return;
-    await repo.create({
-      values: { name: DEFAULT_TOTP_VERIFIER, title: 'Authenticator app', verificationType: FACTOR_TYPES.totp, options: {} },
-    });
+    await installDefaultVerifier(this.app);
   }
 }
 

@@ -1,6 +1,5 @@
 /** The plugin's modules, built once in load() in dependency order and handed to flows and actions. */
 import type { Application } from '@nocobase/server';
-import type { VerificationManager } from '@nocobase/plugin-verification';
 import { PLUGIN_SYMBOL } from '../constants';
 import { Attempts } from './attempts';
 import { Audit } from './audit';
@@ -8,11 +7,9 @@ import { BackupCodes } from './backup-codes';
 import { Challenges } from './challenge';
 import type { SecretBox } from './crypto';
 import type { KeyInfo } from './encryption-key';
-import { FACTORS } from './factors';
 import { emailChannelOf } from './factors/message-otp/email';
 import { OtpEngine } from './factors/message-otp/engine';
-import { FactorRegistry } from './factors/registry';
-import { thirdPartyFactor } from './factors/third-party';
+import type { FactorRegistry } from './factors/registry';
 import { Notices } from './notices';
 import { Policy } from './policy';
 import { SettingsStore } from './settings';
@@ -37,10 +34,14 @@ export interface Services {
   notices: Notices;
 }
 
-export async function createServices(app: Application, manager: VerificationManager, box: SecretBox, keyInfo: KeyInfo): Promise<Services> {
-  const factors = new FactorRegistry((type) => (manager.verificationTypes.get(type) ? thirdPartyFactor(manager, type) : undefined));
-  for (const descriptor of FACTORS) factors.register(descriptor.factor);
-  const verifiers = new VerifierDirectory(app, manager);
+/** `factors` comes from `factors/index.ts` (whose verification classes find these services back through `servicesOf`). */
+export async function createServices(
+  app: Application,
+  verifiers: VerifierDirectory,
+  factors: FactorRegistry,
+  box: SecretBox,
+  keyInfo: KeyInfo,
+): Promise<Services> {
   const audit = new Audit(app);
   // Modules that keep secrets read the key through the bag, so a key change applies everywhere.
   const services = { app, box, keyInfo } as Services;

@@ -1,5 +1,6 @@
 import { MockServer } from '@nocobase/test';
 import { DEFAULT_TOTP_VERIFIER } from '../../constants';
+import { ensureDefaultVerifier } from '../default-verifier';
 import EnsureTotpVerifier from '../migrations/20261129120000-ensure-totp-verifier';
 import PluginTwoFactorAuthServer from '../plugin';
 import { createApp, createUser, destroyApp } from './helpers';
@@ -46,8 +47,8 @@ describe('upgrading from a NocoBase older than 1.7.0', () => {
     await app.db.createMigrator({ migrations: [ours()] }).up();
     expect(await names()).toEqual(['authenticator']);
     await app.db.getCollection('verifiers').model.destroy({ where: {} });
-    await plugin().ensureDefaultVerifier();
-    await plugin().ensureDefaultVerifier();
+    await ensureDefaultVerifier(app);
+    await ensureDefaultVerifier(app);
     expect(await names()).toEqual([DEFAULT_TOTP_VERIFIER]);
   });
 });

@@ -3,21 +3,11 @@
  * requests that arrive at the same moment. Each of these fails when its guard is taken out.
  */
 import { MockServer } from '@nocobase/test';
-import { SMSProvider, Verification } from '@nocobase/plugin-verification';
+import { SMSProvider } from '@nocobase/plugin-verification';
 import { RESOURCES } from '../../constants';
 import { servicesOf } from '../services';
 import { call, createApp, createUser, destroyApp, enrol, errorCode, PASSWORD, rfcTotp, setSettings, signIn } from './helpers';
-
-/** A second factor type, as another plugin would register it. */
-class TestOtpVerification extends Verification {
-  async verify({ verifyParams }: any) {
-    if (verifyParams?.code !== '424242') this.ctx.throw(400, 'wrong test code');
-    return {};
-  }
-  async bind() {
-    return { uuid: 'test-device' };
-  }
-}
+import { addTestOtpVerifier } from './test-otp';
 
 const smsOutbox: { phone: string; code: string }[] = [];
 
@@ -38,9 +28,7 @@ describe('atomic guards under concurrent requests', () => {
 
   beforeEach(async () => {
     app = await createApp();
-    const manager = (app.pm.get('verification') as any).verificationManager;
-    manager.registerVerificationType('test-otp', { title: 'Test OTP', bindingRequired: true, verification: TestOtpVerification });
-    await app.db.getRepository('verifiers').create({ values: { name: 'test', title: 'Test', verificationType: 'test-otp' } });
+    await addTestOtpVerifier(app);
     // Every eligible verifier is offered: TOTP and the test type.
     await setSettings(app, { enforceForAll: true, verifiers: [], maxAttemptsPerChallenge: 10, lockoutThreshold: 50 });
     user = await createUser(app);

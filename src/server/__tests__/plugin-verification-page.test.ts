@@ -1,18 +1,7 @@
 import { MockServer } from '@nocobase/test';
-import { Verification } from '@nocobase/plugin-verification';
 import { COLLECTIONS, RESOURCES } from '../../constants';
 import { createApp, createUser, destroyApp, enrol, errorCode, PASSWORD, rfcTotp, rootAgent, setSettings } from './helpers';
-
-/** A third-party factor type, as another plugin would register it (an SMS factor of the attacker's, say). */
-class TestOtpVerification extends Verification {
-  async verify({ verifyParams }: any) {
-    if (verifyParams?.code !== '424242') this.ctx.throw(400, 'wrong test code');
-    return {};
-  }
-  async bind() {
-    return { uuid: 'test-device' };
-  }
-}
+import { addTestOtpVerifier } from './test-otp';
 
 describe("plugin-verification's Verification page goes through our binding lifecycle", () => {
   let app: MockServer;
@@ -26,10 +15,8 @@ describe("plugin-verification's Verification page goes through our binding lifec
 
   beforeEach(async () => {
     app = await createApp();
-    const manager = (app.pm.get('verification') as any).verificationManager;
-    manager.registerVerificationType('test-otp', { title: 'Test OTP', bindingRequired: true, verification: TestOtpVerification });
+    const manager = await addTestOtpVerifier(app);
     manager.addSceneRule((scene: string, type: string) => scene === 'unbind-verifier' && type === 'test-otp');
-    await app.db.getRepository('verifiers').create({ values: { name: 'test', title: 'Test', verificationType: 'test-otp' } });
     // Offer every eligible verifier, ours and the third-party one.
     await setSettings(app, { enforceForAll: true, verifiers: [] });
     user = await createUser(app);

@@ -1,7 +1,7 @@
 import { MockServer } from '@nocobase/test';
 import { COLLECTIONS, RESOURCES } from '../../constants';
 import { servicesOf } from '../services';
-import { createMailChannel, Mail, startSmtp } from './smtp';
+import { codeIn, createEmailOtpApp, Mail, startSmtp } from './smtp';
 import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, errorOf, restoreClock, rfcTotp, rootAgent, setSettings, signIn } from './helpers';
 
 /** The newest code mailed to `to`. */
@@ -9,9 +9,8 @@ async function mailedCode(inbox: Mail[], to: string, after = 0): Promise<string>
   for (let i = 0; i < 100; i++) {
     const mails = inbox.filter((m) => m.to === to);
     if (mails.length > after) {
-      const text = mails[mails.length - 1].raw.replace(/=\r?\n/g, '');
-      const match = text.match(/verification code is (\d{6})/);
-      if (match) return match[1];
+      const code = codeIn(mails[mails.length - 1]);
+      if (code) return code;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -25,13 +24,7 @@ describe('email OTP', () => {
   let email: string;
 
   beforeEach(async () => {
-    smtp = await startSmtp();
-    app = await createApp({ extraPlugins: ['notification-manager', 'notification-email'] });
-    await createMailChannel(app, smtp.port);
-    await app.db.getRepository('verifiers').create({
-      values: { name: 'email', title: 'Email', verificationType: 'email-otp', options: { channel: 'mail' } },
-    });
-    await setSettings(app, { enforceForAll: true, verifiers: ['totp', 'email'] });
+    ({ app, smtp } = await createEmailOtpApp());
     user = await createUser(app);
     email = user.get('email');
   });

@@ -1,6 +1,6 @@
 import { MockServer } from '@nocobase/test';
 import { RESOURCES } from '../../constants';
-import { createMailChannel, startSmtp } from './smtp';
+import { createEmailOtpApp, startSmtp } from './smtp';
 import { advanceClock, call, createApp, createUser, destroyApp, errorCode, errorOf, PASSWORD, restoreClock, rootAgent, setSettings, signIn } from './helpers';
 
 /** Message-code abuse limits (design §5): sends per receiver, per IP and in all; receivers per user per day. */
@@ -16,13 +16,7 @@ describe('message-code abuse limits', () => {
   };
 
   beforeEach(async () => {
-    smtp = await startSmtp();
-    app = await createApp({ extraPlugins: ['notification-manager', 'notification-email'] });
-    await createMailChannel(app, smtp.port);
-    await app.db.getRepository('verifiers').create({
-      values: { name: 'email', title: 'Email', verificationType: 'email-otp', options: { channel: 'mail' } },
-    });
-    await setSettings(app, { enforceForAll: true, verifiers: ['totp', 'email'] });
+    ({ app, smtp } = await createEmailOtpApp());
     // Hour and day windows are fixed: start the test at the beginning of one, with the clock held.
     advanceClock((86_400_000 - (Date.now() % 86_400_000)) / 1000 + 1);
   });

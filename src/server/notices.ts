@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { Op } from '@nocobase/database';
 import { COLLECTIONS, EVENT_TYPES, NAMESPACE } from '../constants';
 import type { Application } from '@nocobase/server';
+import { describeBrowser } from '../shared/user-agent';
 import type { Audit } from './audit';
 import { RequestInfo, requestInfo } from './request';
 
@@ -44,36 +45,6 @@ const TEXT: Record<NoticeKind, { title: string; content: string }> = {
     content: 'Your account was signed in to from {{browser}} ({{network}}). If this was not you, change your password and contact your administrator.',
   },
 };
-
-/** "Chrome on Windows" from a user agent; enough to tell devices apart, not to fingerprint. */
-export function describeBrowser(userAgent: string): string {
-  const ua = userAgent || '';
-  const browser = /Edg\//.test(ua)
-    ? 'Edge'
-    : /OPR\/|Opera/.test(ua)
-      ? 'Opera'
-      : /Firefox\//.test(ua)
-        ? 'Firefox'
-        : /Chrome\/|Chromium\//.test(ua)
-          ? 'Chrome'
-          : /Safari\//.test(ua)
-            ? 'Safari'
-            : ua
-              ? ua.split(/[\s/]/)[0].slice(0, 40)
-              : 'an unknown browser';
-  const os = /Windows/.test(ua)
-    ? 'Windows'
-    : /iPhone|iPad|iOS/.test(ua)
-      ? 'iOS'
-      : /Android/.test(ua)
-        ? 'Android'
-        : /Mac OS X|Macintosh/.test(ua)
-          ? 'macOS'
-          : /Linux/.test(ua)
-            ? 'Linux'
-            : '';
-  return os ? `${browser} on ${os}` : browser;
-}
 
 /** The approximate network: IPv4 /24, IPv6 /48. */
 export function describeNetwork(ip: string): string {

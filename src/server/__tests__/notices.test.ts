@@ -1,6 +1,7 @@
 import { MockServer } from '@nocobase/test';
 import { COLLECTIONS, RESOURCES } from '../../constants';
-import { describeBrowser, describeNetwork } from '../notices';
+import { describeBrowser } from '../../shared/user-agent';
+import { describeNetwork } from '../notices';
 import { createMailChannel, startSmtp } from './smtp';
 import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, restoreClock, rfcTotp, rootAgent, setSettings, signIn, wrongCode } from './helpers';
 

@@ -7,6 +7,7 @@ import { ScureBase32Plugin } from '@otplib/plugin-base32-scure';
 import { generateSync, verifySync } from '@otplib/totp';
 import { generateTOTP as buildTotpUri } from '@otplib/uri';
 import { randomBytes } from 'node:crypto';
+import { TOTP_LIMITS } from '../../../shared/limits';
 
 export type TotpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
 
@@ -29,8 +30,7 @@ export const TOTP_DEFAULTS: TotpOptions = Object.freeze({
   issuer: '',
 }) as TotpOptions;
 
-export const TOTP_LIMITS = { period: { min: 15, max: 120 }, window: { min: 0, max: 5 }, issuerMaxLength: 100 };
-export const TOTP_ALGORITHMS: TotpAlgorithm[] = ['SHA1', 'SHA256', 'SHA512'];
+const TOTP_ALGORITHMS: readonly TotpAlgorithm[] = TOTP_LIMITS.algorithms;
 
 /** Secret size in bytes: 160 bits, the RFC 4226 recommendation (design §5: at least 160). */
 export const SECRET_BYTES = 20;
@@ -50,7 +50,7 @@ export function totpOptionProblems(raw: unknown): [string, string][] {
   for (const key of Object.keys(o)) if (!allowed.has(key)) problems.push([key, 'is not a known option']);
   if (o.algorithm !== undefined && !TOTP_ALGORITHMS.includes(o.algorithm as TotpAlgorithm))
     problems.push(['algorithm', `must be one of ${TOTP_ALGORITHMS.join(', ')}`]);
-  if (o.digits !== undefined && o.digits !== 6 && o.digits !== 8) problems.push(['digits', 'must be 6 or 8']);
+  if (o.digits !== undefined && !(TOTP_LIMITS.digits as readonly unknown[]).includes(o.digits)) problems.push(['digits', `must be ${TOTP_LIMITS.digits.join(' or ')}`]);
   const intIn = (key: 'period' | 'window') => {
     const v = o[key];
     const { min, max } = TOTP_LIMITS[key];

@@ -6,7 +6,7 @@
  * first factor, the last-factor rule and cleanup. Our own types refuse that page themselves
  * (409 TWO_FACTOR_USE_TWO_FACTOR_PAGE from their `bind`).
  */
-import { withErrors } from './errors';
+import { badRequest, withErrors } from './errors';
 import { FACTORS } from './factors';
 import { adoptBinding, removeBinding, serialisedForUser } from './flows/bindings';
 import { requireFreshProof } from './flows/proof';
@@ -22,11 +22,19 @@ const PROOF = {
 
 const OURS = new Set(FACTORS.filter((f) => f.verification).map((f) => f.type));
 
-/** The eligible verifier named `name` that is not one of ours, or null (then the page is not ours to judge). */
-async function othersEligible(services: Services, name: unknown) {
-  if (typeof name !== 'string') return null;
-  const verifier = (await services.verifiers.eligibleVerifiers()).find((v) => v.name === name);
-  return verifier && !OURS.has(verifier.verificationType) ? verifier : null;
+/**
+ * The verifier plugin-verification itself will act on for `value` (its own lookup, so a name that
+ * matches differently — case, an operator object, a list — is judged as the row it reaches), if it
+ * is eligible for 2FA; null when there is no such row. A name that is not a plain string is
+ * refused: the page's own forms only ever send strings.
+ */
+async function eligibleTarget(services: Services, ctx: any, field: string, value: unknown) {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw badRequest(field, 'must be a verifier name');
+  const manager = (ctx.app.pm.get('verification') as any)?.verificationManager;
+  const row: any = manager ? await manager.getVerifier(value) : null;
+  if (!row) return null;
+  return (await services.verifiers.eligibleVerifiers()).find((v) => v.name === row.get('name')) ?? null;
 }
 
 /** Our proof fields out of the page's body (its own fields pass through untouched). */
@@ -51,7 +59,9 @@ async function caller(services: Services, ctx: any) {
 export function createBindGuard(services: Services) {
   return withErrors(async (ctx: any, next: () => Promise<void>) => {
     const values = ctx.action.params.values;
-    const verifier = await othersEligible(services, values?.verifier);
+    const target = await eligibleTarget(services, ctx, 'verifier', values?.verifier);
+    // Our own types refuse that page themselves (their bind answers USE_TWO_FACTOR_PAGE).
+    const verifier = target && !OURS.has(target.verificationType) ? target : null;
     const me = verifier && (await caller(services, ctx));
     if (!verifier || !me) return next();
     await requireFreshProof(services, ctx, me.user, proofOf(values), me.settings);
@@ -70,8 +80,7 @@ export function createBindGuard(services: Services) {
 export function createUnbindGuard(services: Services) {
   return withErrors(async (ctx: any, next: () => Promise<void>) => {
     const values = ctx.action.params.values;
-    const name = values?.unbindVerifier;
-    const verifier = typeof name === 'string' ? (await services.verifiers.eligibleVerifiers()).find((v) => v.name === name) : undefined;
+    const verifier = await eligibleTarget(services, ctx, 'unbindVerifier', values?.unbindVerifier);
     const me = verifier && (await caller(services, ctx));
     if (!verifier || !me) return next();
     await requireFreshProof(services, ctx, me.user, proofOf(values), me.settings);

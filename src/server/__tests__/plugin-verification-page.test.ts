@@ -44,6 +44,23 @@ describe("plugin-verification's Verification page goes through our binding lifec
     expect(await events('bound')).toHaveLength(1); // the TOTP bound at sign-in only
   });
 
+  it('judges the verifier plugin-verification itself acts on: operator objects, lists and case variants get nowhere', async () => {
+    for (const verifier of [{ $eq: 'test' }, ['test'], { $ne: 'x' }]) {
+      const bind = await agent.post('/verifiers:bind').send({ verifier, code: '424242' });
+      expect(bind.status, JSON.stringify(verifier)).toBe(400);
+      expect(errorCode(bind)).toBe('TWO_FACTOR_BAD_REQUEST');
+    }
+    for (const unbindVerifier of [{ $eq: 'totp' }, ['totp']]) {
+      const unbind = await agent.post('/verifiers:unbind').send({ unbindVerifier, verifier: 'test', code: '424242' });
+      expect(errorCode(unbind), JSON.stringify(unbindVerifier)).toBe('TWO_FACTOR_BAD_REQUEST');
+    }
+    expect(await bindings()).toBe(1);
+    // A name that reaches the verifier another way (MySQL compares names without case) is judged as that verifier.
+    await app.db.getRepository('verifiers').create({ values: { name: 'Test2', title: 'Test 2', verificationType: 'test-otp' } });
+    expect(errorCode(await agent.post('/verifiers:bind').send({ verifier: 'Test2', code: '424242' }))).toBe('TWO_FACTOR_REAUTH_REQUIRED');
+    expect(await bindings()).toBe(1);
+  });
+
   it('binds a third-party type with the password as proof: audited, noticed, and counted as a factor', async () => {
     const bound = await agent.post('/verifiers:bind').send({ verifier: 'test', password: PASSWORD });
     expect(bound.status).toBe(200);

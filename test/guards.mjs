@@ -90,6 +90,20 @@ const GUARDS = [
     tests: [T('atomic-guards')],
   },
   {
+    name: 'a bind-stage challenge binds only while nothing offered is bound',
+    file: 'src/server/flows/bindings.ts',
+    find: 'if (args.stageBind?.some((name) => bound.includes(name))) throw new TwoFactorError(ERROR_CODES.CHALLENGE_INVALID);',
+    replace: '',
+    tests: [T('atomic-guards')],
+  },
+  {
+    name: "plugin-verification's page judges only plain verifier names",
+    file: 'src/server/plugin-verification-guard.ts',
+    find: "if (typeof value !== 'string') throw badRequest(field, 'must be a verifier name');",
+    replace: '',
+    tests: [T('plugin-verification-page')],
+  },
+  {
     name: 'TOTP checked with the parameters it was enrolled with',
     file: 'src/server/factors/totp/factor.ts',
     find: 'boundTotpOptions(verifier.options, found.meta)',

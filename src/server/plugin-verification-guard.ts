@@ -8,7 +8,7 @@
  */
 import { badRequest, withErrors } from './errors';
 import { FACTORS } from './factors';
-import { adoptBinding, removeBinding, serialisedForUser } from './flows/bindings';
+import { adoptBinding, removeBinding } from './flows/bindings';
 import { requireFreshProof } from './flows/proof';
 import { requestInfo } from './request';
 import type { Services } from './services';
@@ -66,10 +66,7 @@ export function createBindGuard(services: Services) {
     if (!verifier || !me) return next();
     await requireFreshProof(services, ctx, me.user, proofOf(values), me.settings);
     // Its bind checks "not bound yet" and then inserts: one factor change per user at a time.
-    await serialisedForUser(services, me.userId, next);
-    if (await services.verifiers.findBinding(me.userId, verifier.name)) {
-      await adoptBinding(services, { userId: me.userId, verifier, info: requestInfo(ctx) });
-    }
+    await adoptBinding(services, { userId: me.userId, verifier, info: requestInfo(ctx) }, next);
   });
 }
 

@@ -29,10 +29,17 @@ export async function resolvePasswordAuth(ctx: any, authenticatorName: string) {
   return auth;
 }
 
-/** `auth` is what `resolvePasswordAuth` returned for the challenge's authenticator. */
-export async function issueSession(ctx: any, auth: any, user: Model): Promise<{ user: Model; token: string }> {
-  // The password was checked when the challenge was issued; core must not ask for it again.
+/**
+ * Makes `auth` (what `resolvePasswordAuth` returned for the challenge's authenticator) the
+ * request's, validating to `user`: the password was checked when the challenge was issued, and
+ * neither core nor another plugin's sign-in check must ask for it again.
+ */
+export function actAs(ctx: any, auth: any, user: Model) {
   auth.validate = async () => user;
   ctx.auth = auth;
-  return auth.signIn();
+}
+
+/** The session, through core's own sign-in code, for the request `actAs` prepared. */
+export async function issueSession(ctx: any): Promise<{ user: Model; token: string }> {
+  return ctx.auth.signIn();
 }

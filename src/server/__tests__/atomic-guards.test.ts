@@ -63,6 +63,21 @@ describe('atomic guards under concurrent requests', () => {
     expect(await sessions()).toBe(1);
   });
 
+  it('lets only the first of two bind-stage challenges that bind different methods at the same moment through', async () => {
+    // The owner binds TOTP while someone else with the password binds another method.
+    const [owner, other] = await Promise.all([0, 1].map(async () => (await signIn(app, user.get('email'))).body.data.twoFactor.token));
+    const secret = (await call(app, 'bindStart', owner, { verifier: 'totp' })).body.data.secret;
+    await call(app, 'bindStart', other, { verifier: 'test' });
+    const results = await Promise.all([
+      call(app, 'bind', owner, { verifier: 'totp', code: rfcTotp(secret) }),
+      call(app, 'bind', other, { verifier: 'test', code: '424242' }),
+    ]);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 200).map(errorCode)).toEqual(['TWO_FACTOR_CHALLENGE_INVALID']);
+    expect(await bindings()).toBe(1);
+    expect(await sessions()).toBe(1);
+  });
+
   it('keeps the last factor of a required user when both factors are removed at the same moment', async () => {
     await enrol(app, user);
     const agent = await app.agent().login(user);

@@ -53,6 +53,36 @@ describe('sign-in as the rest of NocoBase sees it', () => {
       expect(seen).toEqual([refused.get('id'), allowed.get('id')]);
     });
 
+    it('keeps the answer of a later check that replaces the session, and stores nothing when the first binding is refused', async () => {
+      // A check that lets core sign in, then answers in its place ("change your password first").
+      app.resourceManager.registerPreActionHandler('auth:signIn', async (ctx: any, next: () => Promise<void>) => {
+        await next();
+        const user = await ctx.auth.validate();
+        if (user.id === refused.get('id')) ctx.body = { mustChangePassword: true };
+      });
+      const res = await call(app, 'verify', (await signIn(app, refused.get('email'))).body.data.twoFactor.token, {
+        verifier: 'totp',
+        code: rfcTotp(secrets.refused, { stepOffset: 1 }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ mustChangePassword: true });
+
+      // At a first binding, a refusing check leaves no binding and no backup codes behind.
+      app.resourceManager.registerPreActionHandler('auth:signIn', async (ctx: any, next: () => Promise<void>) => {
+        if ((await ctx.auth.validate()).id === newcomer.get('id')) ctx.throw(403, 'Not from this network');
+        await next();
+      });
+      const newcomer = await createUser(app);
+      const challenge = (await signIn(app, newcomer.get('email'))).body.data.twoFactor.token;
+      const secret = (await call(app, 'bindStart', challenge, { verifier: 'totp' })).body.data.secret;
+      const bound = await call(app, 'bind', challenge, { verifier: 'totp', code: rfcTotp(secret) });
+      expect(bound.status).toBe(403);
+      expect(bound.body.data?.backupCodes).toBeUndefined();
+      expect(await app.db.getRepository('usersVerifiers').count({ filter: { userId: newcomer.get('id') } })).toBe(0);
+      expect(await app.db.getRepository('twoFactorBackupCodes').count({ filter: { userId: newcomer.get('id') } })).toBe(0);
+      expect(await tokens(newcomer)).toBe(0);
+    });
+
     it("writes NocoBase's audit-log entry for the request that issues the session, without codes or tokens", async () => {
       const logs: any[] = [];
       app.auditManager.setLogger({ log: (entry: any) => logs.push(entry) } as any);

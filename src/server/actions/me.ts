@@ -75,14 +75,16 @@ export function createMeActions(services: Services) {
   async function bind(ctx: any, next: () => Promise<void>) {
     const { ours, form } = splitFormFields(ctx.action.params.values, SCHEMAS.bind);
     const values = parseValues(ours, SCHEMAS.bind);
-    const { user, userId, settings, decision } = await me(ctx);
-    await assertCanTry(services, 'proof', userId);
-    const { verifier, factor } = offered(decision, values.verifier);
-    if (factors.isOwn(verifier.verificationType)) {
+    // Body shape first (400), like every action: our types take a code and nothing else.
+    const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === values.verifier);
+    if (!named || factors.isOwn(named.verificationType)) {
       const extra = Object.keys(form)[0] ?? (values.uuid !== undefined ? 'uuid' : undefined);
       if (extra) throw badRequest(extra, 'is not a known field');
       if (values.code === undefined) throw badRequest('code', 'is required');
     }
+    const { user, userId, settings, decision } = await me(ctx);
+    await assertCanTry(services, 'proof', userId);
+    const { verifier, factor } = offered(decision, values.verifier);
     if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     const enrolment = await challenges.findEnrolment(userId, verifier.name);
     if (!enrolment) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);

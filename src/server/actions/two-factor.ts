@@ -100,7 +100,14 @@ export function createTwoFactorActions(services: Services) {
     const session = await finish(services, ctx, state, {
       trustDevice: values.trustDevice,
       commit: async () => {
-        codes = await commitBinding(services, { userId: state.userId, verifier, binding, during: 'sign-in', info: requestInfo(ctx) });
+        codes = await commitBinding(services, {
+          userId: state.userId,
+          verifier,
+          binding,
+          during: 'sign-in',
+          info: requestInfo(ctx),
+          stageBind: state.decision.offered.map((v) => v.name),
+        });
       },
     });
     ctx.body = codes.length ? { ...session, backupCodes: codes } : session;

@@ -60,7 +60,7 @@ export function thirdPartyFactor(manager: any, type: string): Factor {
       }
     },
 
-    async verifyCheck(input) {
+    async verifyCheck(input, code) {
       const verification = instance(input);
       const userId = input.user.get('id') as number;
       try {
@@ -70,7 +70,8 @@ export function thirdPartyFactor(manager: any, type: string): Factor {
           action: 'verify',
           userId,
           boundInfo,
-          verifyParams: input.ctx?.action?.params?.values || {},
+          // Its own form's fields, with the code we were handed (a proof's `proofCode` is not the body's `code`).
+          verifyParams: { ...(input.ctx?.action?.params?.values || {}), ...(code ? { code } : {}) },
         });
         return { ok: true, afterSuccess: async () => void (await verification.onActionComplete?.({ userId, verifyResult })) };
       } catch (err) {

@@ -24,7 +24,7 @@ import type { VerifierInfo } from '../verifiers';
 const PENDING_CODES_AAD = (userId: number | string) => `backup-codes:pending:${userId}`;
 
 /** How long one factor change may hold the user's lock, and how long another waits for it. */
-const LOCK_HOLD_MS = 15_000;
+const LOCK_HOLD_MS = 60_000;
 const LOCK_WAIT_MS = 10_000;
 
 /**
@@ -44,7 +44,7 @@ export async function serialisedForUser<T>(services: Services, userId: number | 
       { where: { userId, [Op.or]: [{ changeLock: null }, { changeLockUntil: { [Op.lt]: new Date() } }] }, silent: true },
     );
     if (taken === 1) break;
-    if (Date.now() > giveUp) throw new TwoFactorError(ERROR_CODES.THROTTLED, { retryAfter: 1 });
+    if (Date.now() > giveUp) throw new TwoFactorError(ERROR_CODES.THROTTLED, { retryAfter: 1, reason: 'busy' });
     await new Promise((resolve) => setTimeout(resolve, 20 + Math.floor(Math.random() * 30)));
   }
   try {
@@ -85,12 +85,21 @@ async function afterBound(
  */
 export async function commitBinding(
   services: Services,
-  args: { userId: number | string; verifier: VerifierInfo; binding: BindingData; during: string; info: RequestInfo },
+  args: {
+    userId: number | string;
+    verifier: VerifierInfo;
+    binding: BindingData;
+    during: string;
+    info: RequestInfo;
+    /** Sign-in bind stage: the offered verifiers, none of which may be bound by now (another tab, or someone else with the password). */
+    stageBind?: string[];
+  },
 ): Promise<string[]> {
   const { userId, verifier, binding } = args;
   const firstFactor = await serialisedForUser(services, userId, async () => {
     const bound = await boundEligible(services, userId);
     if (bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    if (args.stageBind?.some((name) => bound.includes(name))) throw new TwoFactorError(ERROR_CODES.CHALLENGE_INVALID);
     await services.app.db
       .getCollection('usersVerifiers')
       .model.create({ userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta });
@@ -100,17 +109,27 @@ export async function commitBinding(
 }
 
 /**
- * A binding made by plugin-verification's own `verifiers:bind` (another plugin's type): the same
- * audit row and notice as ours; a first factor's backup codes are kept sealed until the personal
- * center shows them once.
+ * A binding made by plugin-verification's own `verifiers:bind` (another plugin's type): `bind`
+ * runs its action under the user's factor-change lock; then the same audit row and notice as
+ * ours, and a first factor's backup codes kept sealed until the personal center shows them once.
  */
-export async function adoptBinding(services: Services, args: { userId: number | string; verifier: VerifierInfo; info: RequestInfo }) {
-  const bound = await boundEligible(services, args.userId);
-  const firstFactor = bound.length === 1 && bound[0] === args.verifier.name;
-  const codes = await afterBound(services, { ...args, during: 'verification page', firstFactor });
+export async function adoptBinding(
+  services: Services,
+  args: { userId: number | string; verifier: VerifierInfo; info: RequestInfo },
+  bind: () => Promise<void>,
+) {
+  const { userId, verifier } = args;
+  const outcome = await serialisedForUser(services, userId, async () => {
+    const before = await boundEligible(services, userId);
+    await bind();
+    const after = await boundEligible(services, userId);
+    return { added: !before.includes(verifier.name) && after.includes(verifier.name), firstFactor: before.length === 0 };
+  });
+  if (!outcome.added) return;
+  const codes = await afterBound(services, { ...args, during: 'verification page', firstFactor: outcome.firstFactor });
   if (codes.length) {
-    const sealed = services.box.encrypt(JSON.stringify(codes), PENDING_CODES_AAD(args.userId));
-    await services.policy.updateState(args.userId, { pendingBackupCodes: sealed });
+    const sealed = services.box.encrypt(JSON.stringify(codes), PENDING_CODES_AAD(userId));
+    await services.policy.updateState(userId, { pendingBackupCodes: sealed });
   }
 }
 

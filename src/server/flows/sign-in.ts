@@ -13,7 +13,7 @@ import { assertTrustedRequestOrigin } from '../origin';
 import type { Decision } from '../policy';
 import { requestInfo } from '../request';
 import type { Services } from '../services';
-import { issueSession, resolvePasswordAuth } from '../session';
+import { actAs, issueSession, resolvePasswordAuth } from '../session';
 import type { Settings } from '../settings';
 import { assertCanTry } from './code-check';
 
@@ -103,9 +103,10 @@ export async function finish(
 ) {
   const { challenge, userId, settings } = state;
   if (!(await services.challenges.consume(challenge.jti))) throw invalidChallenge();
-  await options.commit?.();
-  const session = await signInBehindOtherChecks(ctx, state.auth, state.user);
-  // Another plugin's check answered instead of letting the sign-in through: its answer stands.
+  // What the success changes is stored only once every other sign-in check let it through.
+  const session = await signInBehindOtherChecks(ctx, state.auth, state.user, options.commit);
+  // Another plugin's check answered instead of letting the sign-in through (or took the token
+  // out of the answer): its answer stands, and nothing was stored.
   if (!session) return ctx.body;
   if (options.verified === false) await services.notices.recordSignIn(ctx, userId);
   else await markVerified(services, ctx, userId, options.audit);
@@ -127,26 +128,31 @@ export function markOwnSignInHandler<H extends Handler>(handler: H): H {
 }
 
 /**
- * The session, issued behind every other `auth:signIn` pre-action handler, in their order. Our
- * guard answers a 2FA user's password step without calling `next`, so handlers registered after
- * it (another plugin's "password expired" refusal, an IP rule) never saw that request; they see
- * this one, with `ctx.auth` validating to the user, and may refuse it: then no token is issued.
- * Undefined when a handler answered without calling `next`.
+ * The session, issued behind the `auth:signIn` pre-action handlers registered after our guard, in
+ * their order. The guard answers a 2FA user's password step without calling `next`, so those
+ * handlers (another plugin's "password expired" refusal, an IP rule) never saw that request; they
+ * see this one, with `ctx.auth` validating to the user, and may refuse it. `commit` runs just
+ * before the session is issued, so a refusal stores nothing. Undefined unless the answer that
+ * stands after every handler is the session we issued.
  */
-async function signInBehindOtherChecks(ctx: any, auth: any, user: Model) {
-  const handlers = (ctx.app.resourceManager.getRegisteredPreActionHandlers('auth', 'signIn') as Handler[]).filter((h) => !ownSignInHandlers.has(h));
-  auth.validate = async () => user;
-  ctx.auth = auth;
+async function signInBehindOtherChecks(ctx: any, auth: any, user: Model, commit?: () => Promise<void>) {
+  const all = ctx.app.resourceManager.getRegisteredPreActionHandlers('auth', 'signIn') as Handler[];
+  const ours = all.findIndex((h) => ownSignInHandlers.has(h));
+  // Those before ours already ran for this user's password step.
+  const handlers = all.slice(ours + 1).filter((h) => !ownSignInHandlers.has(h));
+  actAs(ctx, auth, user);
   let session: Awaited<ReturnType<typeof issueSession>> | undefined;
   const run = async (i: number): Promise<void> => {
     if (i < handlers.length) {
       await handlers[i](ctx, () => run(i + 1));
       return;
     }
-    session = await issueSession(ctx, auth, user);
+    await commit?.();
+    session = await issueSession(ctx);
+    ctx.body = session;
   };
   await run(0);
-  return session;
+  return session && ctx.body === session && session.token ? session : undefined;
 }
 
 /** Request fields an audit entry may show: never a code, a backup code or another form field. */

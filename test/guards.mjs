@@ -64,9 +64,23 @@ const GUARDS = [
   {
     name: 'challenge dies after its attempts',
     file: 'src/server/attempts.ts',
-    find: 'await options.onChallengeDead?.();',
-    replace: 'void options.onChallengeDead;',
-    tests: [T('codes')],
+    find: 'await onChallengeDead?.();',
+    replace: 'void onChallengeDead;',
+    tests: [T('code-check')],
+  },
+  {
+    name: 'attempts charged before the check (a burst cannot outrun the lockout)',
+    file: 'src/server/attempts.ts',
+    find: 'if (overDaily || reservation.userFailures > settings.lockoutThreshold) {',
+    replace: 'if (false) {',
+    tests: [T('code-check')],
+  },
+  {
+    name: "a challenge's attempts charged before the check",
+    file: 'src/server/attempts.ts',
+    find: 'if (reservation.challengeFailures !== undefined && reservation.challengeFailures > settings.maxAttemptsPerChallenge) {',
+    replace: 'if (false) {',
+    tests: [T('code-check')],
   },
   {
     name: 'last-factor rule',

@@ -24,6 +24,17 @@ export type AttemptScope = 'signin' | 'proof';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** One attempt charged by `reserve`: where it stands in each count. */
+export interface Reservation {
+  userId: number | string;
+  settings: Settings;
+  scope: AttemptScope;
+  challengeId?: string;
+  userFailures: number;
+  dailyFailures: number;
+  challengeFailures?: number;
+}
+
 export interface FailureOutcome {
   /** Wrong codes the challenge still accepts (sign-in scope), or before lockout (proof scope). */
   attemptsLeft: number;
@@ -87,58 +98,85 @@ export class Attempts {
   }
 
   /**
-   * Counts one wrong code. Returns what is left, or throws TWO_FACTOR_LOCKED when this failure
-   * locks the user out. `onChallengeDead` runs when the challenge used up its attempts.
+   * Charges one attempt BEFORE the code is checked, so attempts sent at the same moment cannot
+   * all pass the lock check and be counted only afterwards: each gets its own place in the
+   * counts. An attempt past the budget (per user, per day, per challenge) is refused without
+   * its code being looked at: 429 TWO_FACTOR_LOCKED once the attempt that reached the budget
+   * locked the user, 429 TWO_FACTOR_THROTTLED (`reason: 'busy'`) while it is still being checked,
+   * 401 for a challenge that used up its attempts.
    */
-  async recordFailure(options: {
-    userId: number | string;
-    settings: Settings;
-    scope?: AttemptScope;
-    challengeId?: string;
-    onChallengeDead?: () => Promise<void>;
-  }): Promise<FailureOutcome> {
-    const { userId, settings, scope = 'signin', challengeId } = options;
+  async reserve(options: { userId: number | string; settings: Settings; scope: AttemptScope; challengeId?: string }): Promise<Reservation> {
+    const { userId, settings, scope, challengeId } = options;
+    const { counter } = await this.open();
+    const windowMs = settings.lockoutMinutes * 60_000;
+    const reservation: Reservation = {
+      ...options,
+      userFailures: await counter.incr(`user:${scope}:${userId}`, windowMs),
+      dailyFailures: await counter.incr(`daily:${scope}:${userId}`, DAY_MS),
+      challengeFailures: challengeId ? await counter.incr(`challenge:${challengeId}`, settings.challengeTTL * 1000) : undefined,
+    };
+    if (reservation.dailyFailures > settings.dailyFailureLimit || reservation.userFailures > settings.lockoutThreshold) {
+      const until = await this.lockedUntil(userId, scope);
+      throw until ? lockedError(until) : new TwoFactorError(ERROR_CODES.THROTTLED, { retryAfter: 1, reason: 'busy' });
+    }
+    if (reservation.challengeFailures !== undefined && reservation.challengeFailures > settings.maxAttemptsPerChallenge) {
+      throw new TwoFactorError(ERROR_CODES.CHALLENGE_INVALID);
+    }
+    return reservation;
+  }
+
+  /** The code was right (or a replay that does not count): the attempt charged for it is given back. */
+  async release(reservation: Reservation, success: boolean) {
+    const { counter } = await this.open();
+    const { userId, scope, challengeId } = reservation;
+    const giveBack = async (key: string) => {
+      // A count reset meanwhile (a success, a lock) is not taken below zero.
+      if ((await counter.incrby(key, -1)) < 0) await counter.reset(key);
+    };
+    if (success) await counter.reset(`user:${scope}:${userId}`);
+    else await giveBack(`user:${scope}:${userId}`);
+    await giveBack(`daily:${scope}:${userId}`);
+    if (challengeId) await giveBack(`challenge:${challengeId}`);
+  }
+
+  /** Locks the user out: for the day at the daily limit, else for the window, doubled per lockout within 24 h. */
+  private async lock(reservation: Reservation, daily: boolean): Promise<Date> {
+    const { userId, scope, settings } = reservation;
     const { counter, cache } = await this.open();
     const windowMs = settings.lockoutMinutes * 60_000;
-    const userFailures = await counter.incr(`user:${scope}:${userId}`, windowMs);
-    const dailyFailures = await counter.incr(`daily:${scope}:${userId}`, DAY_MS);
+    let duration = DAY_MS;
+    if (daily) await counter.reset(`daily:${scope}:${userId}`);
+    else duration = Math.min(windowMs * 2 ** ((await counter.incr(`lockouts:${scope}:${userId}`, DAY_MS)) - 1), DAY_MS);
+    const until = new Date(Date.now() + duration);
+    await cache.set(this.lockKey(scope, userId), until.getTime(), duration);
+    await counter.reset(`user:${scope}:${userId}`);
+    return until;
+  }
+
+  /**
+   * The attempt charged by `reserve` was a wrong code. Returns what is left, with the lock when
+   * this failure reached the budget. `onChallengeDead` runs when the challenge used up its attempts.
+   */
+  async recordFailure(reservation: Reservation, onChallengeDead?: () => Promise<void>): Promise<FailureOutcome> {
+    const { userId, settings, scope, userFailures, dailyFailures, challengeFailures } = reservation;
+    const { counter } = await this.open();
     // Its own key: the daily count restarts after a daily lock, this mark does not.
     const firstInDay = (await counter.incr(`first:${scope}:${userId}`, DAY_MS)) === 1;
 
     let lockedUntil: Date | null = null;
-    let dailyLock = false;
-    const lock = async (duration: number) => {
-      const until = new Date(Date.now() + duration);
-      await cache.set(this.lockKey(scope, userId), until.getTime(), duration);
-      await counter.reset(`user:${scope}:${userId}`);
-      return until;
-    };
-    if (dailyFailures >= settings.dailyFailureLimit) {
-      dailyLock = true;
-      lockedUntil = await lock(DAY_MS);
-      await counter.reset(`daily:${scope}:${userId}`);
-    } else if (userFailures >= settings.lockoutThreshold) {
-      const lockouts = await counter.incr(`lockouts:${scope}:${userId}`, DAY_MS);
-      lockedUntil = await lock(Math.min(windowMs * 2 ** (lockouts - 1), DAY_MS));
-    }
+    const dailyLock = dailyFailures >= settings.dailyFailureLimit;
+    if (dailyLock || userFailures >= settings.lockoutThreshold) lockedUntil = await this.lock(reservation, dailyLock);
 
     let attemptsLeft = Math.max(Math.min(settings.lockoutThreshold - userFailures, settings.dailyFailureLimit - dailyFailures), 0);
     let challengeDead = false;
-    if (challengeId) {
-      const challengeFailures = await counter.incr(`challenge:${challengeId}`, settings.challengeTTL * 1000);
+    if (challengeFailures !== undefined) {
       attemptsLeft = Math.max(settings.maxAttemptsPerChallenge - challengeFailures, 0);
       if (attemptsLeft === 0) {
         challengeDead = true;
-        await options.onChallengeDead?.();
+        await onChallengeDead?.();
       }
     }
     return { attemptsLeft, challengeDead, lockedUntil, dailyLock, firstInDay };
-  }
-
-  /** A verified code clears the user's failure count for that scope. */
-  async recordSuccess(userId: number | string, scope: AttemptScope = 'signin') {
-    const { counter } = await this.open();
-    await counter.reset(`user:${scope}:${userId}`);
   }
 
   /** Admin reset: forget failures and lockouts. */

@@ -39,6 +39,29 @@ describe('the one code-check path', () => {
     await destroyApp(app);
   });
 
+  it('sign-in: wrong codes sent at the same moment on many challenges get no more checks than the lockout allows', async () => {
+    const tokens = await Promise.all(Array.from({ length: 10 }, async () => (await signIn(app, user.get('email'))).body.data.twoFactor.token));
+    const results = await Promise.all(tokens.map((t) => call(app, 'verify', t, { verifier: 'totp', code: wrongCode(secret) })));
+    const codes = results.map(errorCode);
+    // THRESHOLD - 1 plain refusals, then the failure that locks; everything else refused unchecked
+    // (locked, or "busy" while the one that locks was still being checked).
+    expect(codes.filter((c) => c === 'TWO_FACTOR_INVALID_CODE')).toHaveLength(THRESHOLD - 1);
+    expect(codes.filter((c) => c === 'TWO_FACTOR_LOCKED' || c === 'TWO_FACTOR_THROTTLED')).toHaveLength(10 - (THRESHOLD - 1));
+    expect(await lockedRows()).toBe(1);
+    expect(await app.db.getRepository(COLLECTIONS.events).count({ filter: { userId, type: 'failed' } })).toBe(THRESHOLD);
+  });
+
+  it("sign-in: one challenge's wrong codes sent at the same moment get no more checks than its attempts, and it dies", async () => {
+    await setSettings(app, { maxAttemptsPerChallenge: 2, lockoutThreshold: 50 });
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    const results = await Promise.all(Array.from({ length: 6 }, () => call(app, 'verify', token, { verifier: 'totp', code: wrongCode(secret) })));
+    const codes = results.map(errorCode);
+    expect(codes.filter((c) => c === 'TWO_FACTOR_INVALID_CODE')).toHaveLength(2);
+    expect(codes.filter((c) => c === 'TWO_FACTOR_CHALLENGE_INVALID')).toHaveLength(4);
+    // Dead for every action, not only for codes.
+    expect(errorCode(await call(app, 'getChallenge', token))).toBe('TWO_FACTOR_CHALLENGE_INVALID');
+  });
+
   it('sign-in: locks at the threshold, then refuses a correct code', async () => {
     const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
     await failUntilLocked(() => call(app, 'verify', token, { verifier: 'totp', code: wrongCode(secret) }), 'TWO_FACTOR_INVALID_CODE');

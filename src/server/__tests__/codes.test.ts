@@ -55,7 +55,8 @@ describe('codes: replay, concurrency, attempts and lockout', () => {
     const results = await Promise.all(tokens.map((t) => call(app, 'verify', t, { verifier: 'totp', code })));
     const ok = results.filter((r) => r.status === 200);
     expect(ok).toHaveLength(1);
-    expect(results.filter((r) => r.status !== 200).map(errorCode)).toEqual(Array(9).fill('TWO_FACTOR_CODE_REUSED'));
+    // The others: the step is spent, or (past the lockout's budget while those run) not checked at all.
+    for (const r of results.filter((x) => x.status !== 200)) expect(['TWO_FACTOR_CODE_REUSED', 'TWO_FACTOR_THROTTLED']).toContain(errorCode(r));
     expect((await sessions()) - before).toBe(1);
   });
 

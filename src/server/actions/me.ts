@@ -5,7 +5,8 @@
 import { ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding, removeBinding, takePendingBackupCodes } from '../flows/bindings';
-import { assertCanTry, settle } from '../flows/code-check';
+import type { BindingData } from '../factors/types';
+import { assertCanTry, checkCode } from '../flows/code-check';
 import { splitFormFields } from '../factors/third-party';
 import { PROOF_SCHEMA, requireFreshProof } from '../flows/proof';
 import type { Decision } from '../policy';
@@ -88,10 +89,11 @@ export function createMeActions(services: Services) {
     if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     const enrolment = await challenges.findEnrolment(userId, verifier.name);
     if (!enrolment) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
-    const result = await factor.bindCheck({ deps: services, ctx, user, verifier, challenge: enrolment }, values.code ?? '');
     const info = requestInfo(ctx);
-    await settle(services, { scope: 'proof', userId, settings, verifier: verifier.name, detail: { during: 'self-service bind' }, info }, result);
-    const binding = result.ok ? result.binding : undefined;
+    const result = await checkCode(services, { scope: 'proof', userId, settings, verifier: verifier.name, detail: { during: 'self-service bind' }, info }, () =>
+      factor.bindCheck({ deps: services, ctx, user, verifier, challenge: enrolment }, values.code ?? ''),
+    );
+    const binding = (result as { binding?: BindingData }).binding;
     if (!binding || !(await challenges.consume(enrolment.jti))) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     const codes = await commitBinding(services, { userId, verifier, binding, during: 'self-service', info });
     ctx.body = { verifier: verifier.name, bound: true, ...(codes.length ? { backupCodes: codes } : {}) };

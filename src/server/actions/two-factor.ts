@@ -5,7 +5,8 @@
 import { ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding } from '../flows/bindings';
-import { BACKUP_CODE, settle } from '../flows/code-check';
+import type { BindingData, CodeCheck } from '../factors/types';
+import { BACKUP_CODE, checkCode } from '../flows/code-check';
 import { splitFormFields } from '../factors/third-party';
 import { describeChallenge, finish, Live, live, liveUnlocked, offeredVerifier } from '../flows/sign-in';
 import { requestInfo } from '../request';
@@ -35,11 +36,12 @@ export function createTwoFactorActions(services: Services) {
   const { attempts, verifiers, factors, backupCodes, audit, notices } = services;
 
   /** Settles a code of the sign-in step: counted on the user and on the challenge. */
-  const settleSignIn = (ctx: any, state: Live, verifier: string, result: Parameters<typeof settle>[2]) =>
-    settle(
+  /** Checks a code of the sign-in step on the one path: counted on the user and on the challenge. */
+  const checkSignIn = (ctx: any, state: Live, verifier: string, check: () => Promise<CodeCheck>) =>
+    checkCode(
       services,
       { scope: 'signin', userId: state.userId, settings: state.settings, verifier, challenge: state.challenge, detail: { stage: state.challenge.stage }, info: requestInfo(ctx) },
-      result,
+      check,
     );
 
   async function getChallenge(ctx: any, next: () => Promise<void>) {
@@ -92,9 +94,8 @@ export function createTwoFactorActions(services: Services) {
     const values = await parseCodeBody(ctx, SCHEMAS.bind);
     const state = await liveUnlocked(services, ctx, 'bind');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
-    const result = await factor.bindCheck(input, values.code ?? '');
-    await settleSignIn(ctx, state, verifier.name, result);
-    const binding = result.ok ? result.binding : undefined;
+    const result = await checkSignIn(ctx, state, verifier.name, () => factor.bindCheck(input, values.code ?? ''));
+    const binding = (result as { binding?: BindingData }).binding;
     if (!binding) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     let codes: string[] = [];
     const session = await finish(services, ctx, state, {
@@ -125,11 +126,10 @@ export function createTwoFactorActions(services: Services) {
     const state = await liveUnlocked(services, ctx, 'verify');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
     if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
-    const result = await factor.verifyCheck(input, values.code ?? '');
-    await settleSignIn(ctx, state, verifier.name, result);
+    const result = await checkSignIn(ctx, state, verifier.name, () => factor.verifyCheck(input, values.code ?? ''));
     ctx.body = await finish(services, ctx, state, {
       trustDevice: values.trustDevice,
-      commit: result.ok ? result.afterSuccess : undefined,
+      commit: result.afterSuccess,
       audit: { verifier: verifier.name },
     });
     await next();
@@ -137,8 +137,7 @@ export function createTwoFactorActions(services: Services) {
 
   async function verifyBackupCode(ctx: any, next: () => Promise<void>, code: string, trustDevice?: boolean) {
     const state = await liveUnlocked(services, ctx, 'verify');
-    const used = await backupCodes.consume(state.userId, code);
-    await settleSignIn(ctx, state, BACKUP_CODE, { ok: used });
+    await checkSignIn(ctx, state, BACKUP_CODE, async () => ({ ok: await backupCodes.consume(state.userId, code) }));
     const session = await finish(services, ctx, state, { trustDevice });
     const remaining = await backupCodes.remaining(state.userId);
     await audit.record({ userId: state.userId, type: EVENT_TYPES.backupCodeUsed, detail: { remaining } }, requestInfo(ctx));

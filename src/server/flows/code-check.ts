@@ -1,8 +1,10 @@
 /**
  * The one code-check path. Every place that checks a second-factor code — the sign-in step, a
- * self-service bind, a fresh proof, another plugin's scene — starts with `assertCanTry` and ends
- * with `settle`, so a lock, a miss, a replay and a hit have the same answer, audit rows and
- * notices everywhere:
+ * self-service bind, a fresh proof, another plugin's scene — refuses a locked user first
+ * (`assertCanTry`, so the lock answers before stage rules) and checks the code through
+ * `checkCode`, which charges the attempt before the check (attempts sent at the same moment
+ * can't outrun the lockout) and settles it after, so a lock, a miss, a replay and a hit have the
+ * same answer, audit rows and notices everywhere:
  *
  * - replay (a spent step or code): audit `failed` (reason `reused`) → 400 TWO_FACTOR_CODE_REUSED;
  * - miss: one failure counted (per user and scope, and per challenge at sign-in), audit `failed`;
@@ -13,7 +15,7 @@
  * - hit: the one-time step is claimed (TOTP), then the scope's failure count is cleared.
  */
 import { ERROR_CODES, EVENT_TYPES } from '../../constants';
-import { AttemptScope, lockedError } from '../attempts';
+import { AttemptScope, lockedError, Reservation } from '../attempts';
 import type { ChallengeRecord } from '../challenge';
 import { TwoFactorError } from '../errors';
 import type { CodeCheck } from '../factors/types';
@@ -48,7 +50,31 @@ export async function assertCanTry(services: Services, scope: AttemptScope, user
   await services.attempts.assertNotLocked(userId, scope);
 }
 
-export async function settle(services: Services, run: CodeCheckRun, result: CodeCheck): Promise<void> {
+/**
+ * Checks a code on the one path: the attempt is charged first (`attempts.reserve`), then `check`
+ * runs, then the outcome is settled. Returns the check's result when the code is accepted;
+ * throws the refusal otherwise.
+ */
+export async function checkCode(services: Services, run: CodeCheckRun, check: () => Promise<CodeCheck>): Promise<CodeCheck & { ok: true }> {
+  const reservation = await services.attempts.reserve({
+    userId: run.userId,
+    settings: run.settings,
+    scope: run.scope,
+    challengeId: run.challenge?.jti,
+  });
+  let result: CodeCheck;
+  try {
+    result = await check();
+  } catch (err) {
+    // The check could not be made (binding gone, pending secret expired): no attempt was spent.
+    await services.attempts.release(reservation, false);
+    throw err;
+  }
+  await settle(services, run, reservation, result);
+  return result as CodeCheck & { ok: true };
+}
+
+async function settle(services: Services, run: CodeCheckRun, reservation: Reservation, result: CodeCheck): Promise<void> {
   const { attempts, audit, notices, challenges } = services;
   const { userId, verifier, info } = run;
   const failed = (detail: Record<string, unknown>) =>
@@ -57,21 +83,16 @@ export async function settle(services: Services, run: CodeCheckRun, result: Code
   let reused = !result.ok && !!result.reused;
   if (result.ok && result.step !== undefined && !(await attempts.claimStep(userId, verifier, result.step))) reused = true;
   if (result.ok && !reused) {
-    await attempts.recordSuccess(userId, run.scope);
+    await attempts.release(reservation, true);
     return;
   }
   if (reused && !run.reuseIsMiss) {
+    await attempts.release(reservation, false);
     await failed({ reason: 'reused' });
     throw new TwoFactorError(ERROR_CODES.CODE_REUSED);
   }
   const challenge = run.challenge;
-  const outcome = await attempts.recordFailure({
-    userId,
-    settings: run.settings,
-    scope: run.scope,
-    challengeId: challenge?.jti,
-    onChallengeDead: challenge ? () => challenges.kill(challenge.jti) : undefined,
-  });
+  const outcome = await attempts.recordFailure(reservation, challenge ? () => challenges.kill(challenge.jti) : undefined);
   await failed({ attemptsLeft: outcome.attemptsLeft, ...(reused ? { reason: 'reused' } : {}) });
   if (run.scope === 'signin' && outcome.firstInDay) {
     await notices.notify(userId, 'failed_attempt', { browser: describeBrowser(info.userAgent || ''), network: describeNetwork(info.ip || '') });

@@ -11,7 +11,7 @@ import type { CodeCheck } from '../factors/types';
 import { requestInfo } from '../request';
 import type { Services } from '../services';
 import type { Settings } from '../settings';
-import { assertCanTry, settle } from './code-check';
+import { assertCanTry, checkCode } from './code-check';
 
 export interface ProofValues {
   password?: string;
@@ -57,19 +57,21 @@ export async function requireFreshProof(
   await assertCanTry(services, 'proof', userId);
   let reason: string;
   let verifier: string;
-  let result: CodeCheck;
+  let check: () => Promise<CodeCheck>;
   if (typeof values.password === 'string') {
+    const password = values.password;
     reason = 'password';
     verifier = 'password';
-    result = { ok: await passwordMatches(ctx, userId, values.password) };
+    check = async () => ({ ok: await passwordMatches(ctx, userId, password) });
   } else if (typeof values.code === 'string' && (values.proofVerifier || defaultVerifier)) {
+    const code = values.code;
     reason = 'code';
     verifier = (values.proofVerifier || defaultVerifier) as string;
-    result = await codeMatches(services, ctx, user, verifier, values.code);
+    check = () => codeMatches(services, ctx, user, verifier, code);
   } else {
     throw new TwoFactorError(ERROR_CODES.REAUTH_REQUIRED);
   }
-  await settle(
+  const result = await checkCode(
     services,
     {
       scope: 'proof',
@@ -81,7 +83,7 @@ export async function requireFreshProof(
       reuseIsMiss: true,
       missError: (attemptsLeft, reused) => new TwoFactorError(ERROR_CODES.REAUTH_REQUIRED, { reason: reused ? 'reused' : reason, attemptsLeft }),
     },
-    result,
+    check,
   );
-  if (result.ok) await result.afterSuccess?.();
+  await result.afterSuccess?.();
 }

@@ -6,7 +6,7 @@
 import { Verification } from '@nocobase/plugin-verification';
 import { ERROR_CODES } from '../../../constants';
 import { TwoFactorError } from '../../errors';
-import { assertCanTry, settle } from '../../flows/code-check';
+import { assertCanTry, checkCode } from '../../flows/code-check';
 import { requestInfo } from '../../request';
 import { servicesOf } from '../../services';
 import { totpFactor } from './factor';
@@ -20,14 +20,13 @@ export class TOTPVerification extends Verification {
     if (!user || !(await services.verifiers.findBinding(userId, this.verifier.name))) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
     const code = verifyParams?.code;
     const verifier = { name: this.verifier.name, title: this.verifier.title, verificationType: this.verifier.verificationType, options: this.options || {} };
-    const result = typeof code === 'string' ? await totpFactor.verifyCheck({ deps: services, ctx: this.ctx, user, verifier }, code) : { ok: false as const };
-    await settle(
+    const result = await checkCode(
       services,
       { scope: 'proof', userId, settings: await services.settings.get(), verifier: verifier.name, detail: { during: 'verification scene' }, info: requestInfo(this.ctx) },
-      result,
+      async () => (typeof code === 'string' ? totpFactor.verifyCheck({ deps: services, ctx: this.ctx, user, verifier }, code) : { ok: false }),
     );
-    if (result.ok) await result.afterSuccess?.();
-    return { step: result.ok ? result.step : undefined };
+    await result.afterSuccess?.();
+    return { step: result.step };
   }
 
   async bind(): Promise<{ uuid: string; meta?: any }> {

@@ -68,6 +68,7 @@ export function describeError(t: T, error: ApiError): string {
     case ERROR_CODES.LOCKED:
       return t('Too many failed attempts. Try again in {{minutes}} minutes.', { minutes: Math.max(1, Math.ceil((error.retryAfter ?? 60) / 60)) });
     case ERROR_CODES.THROTTLED:
+      if (error.reason === 'busy') return t('Too many attempts at the same moment. Please try again.');
       return t('Please wait {{seconds}} seconds before asking for another code.', { seconds: error.retryAfter ?? 60 });
     case ERROR_CODES.CODE_REUSED:
       return t('This code has already been used. Please wait for a new code.');

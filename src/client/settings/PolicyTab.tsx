@@ -56,48 +56,9 @@ export function PolicyTab(props: { settings: SettingsView; onSaved: (s: Settings
 
   return (
     <Form form={form} layout="vertical" initialValues={initial} onFinish={(values: any) => save(values)} style={{ maxWidth: 720 }} data-testid="two-factor-policy">
-      {settings.nothingOffered && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 24 }}
-          message={t('No verification method is offered')}
-          description={t('None of the offered verifiers exists or is of an available type. Users who must use 2FA cannot sign in until you offer one under Offered verifiers.')}
-          data-testid="policy-nothing-offered"
-        />
-      )}
-      {settings.clusterWithoutSharedCache && (
-        <Alert
-          type="error"
-          showIcon
-          style={{ marginBottom: 24 }}
-          message={t('Cluster mode without a shared cache')}
-          description={t(
-            'CLUSTER_MODE is set but the cache store is per process. Wrong-code counters, lockouts and message-send limits are counted per instance, so each instance grants the whole budget. Set CACHE_DEFAULT_STORE=redis on every instance.',
-          )}
-          data-testid="policy-cluster-cache"
-        />
-      )}
-      {settings.enforcementDisabledByEnv && (
-        <Alert
-          type="warning"
-          showIcon
-          style={{ marginBottom: 24 }}
-          message={t('Enforcement is switched off on this server')}
-          description={t('The server was started with TWO_FACTOR_ENFORCEMENT=off: nobody is asked for a second factor. Remove it and restart once access is restored.')}
-        />
-      )}
-      {settings.weakKey && (
-        <Alert
-          type="warning"
-          showIcon
-          style={{ marginBottom: 24 }}
-          message={t('{{name}} is not a safe encryption key', { name: settings.weakKey })}
-          description={t(
-            'It is a published placeholder or shorter than 32 bytes, so it no longer seals two-factor secrets: the key named below does, and the secrets sealed before were moved to it at start. Backup codes made before keep working until users make new ones.',
-          )}
-        />
-      )}
+      {serverWarnings(settings, t).map(({ key, ...alert }) => (
+        <Alert key={key} showIcon style={{ marginBottom: 24 }} data-testid={`policy-${key}`} {...alert} />
+      ))}
       {settings.keySource && (
         <Typography.Paragraph type="secondary" data-testid="policy-key-source">
           {settings.keySource === 'key file'
@@ -200,4 +161,46 @@ export function PolicyTab(props: { settings: SettingsView; onSaved: (s: Settings
       </Modal>
     </Form>
   );
+}
+
+/** What the server says is wrong with how it runs: shown above the policy, most serious first. */
+function serverWarnings(settings: SettingsView, t: (text: string, options?: Record<string, unknown>) => string) {
+  const warnings: { key: string; type: 'error' | 'warning'; message: string; description: string }[] = [];
+  if (settings.nothingOffered) {
+    warnings.push({
+      key: 'nothing-offered',
+      type: 'error',
+      message: t('No verification method is offered'),
+      description: t('None of the offered verifiers exists or is of an available type. Users who must use 2FA cannot sign in until you offer one under Offered verifiers.'),
+    });
+  }
+  if (settings.clusterWithoutSharedCache) {
+    warnings.push({
+      key: 'cluster-cache',
+      type: 'error',
+      message: t('Cluster mode without a shared cache'),
+      description: t(
+        'CLUSTER_MODE is set but the cache store is per process. Wrong-code counters, lockouts and message-send limits are counted per instance, so each instance grants the whole budget. Set CACHE_DEFAULT_STORE=redis on every instance.',
+      ),
+    });
+  }
+  if (settings.enforcementDisabledByEnv) {
+    warnings.push({
+      key: 'enforcement-off',
+      type: 'warning',
+      message: t('Enforcement is switched off on this server'),
+      description: t('The server was started with TWO_FACTOR_ENFORCEMENT=off: nobody is asked for a second factor. Remove it and restart once access is restored.'),
+    });
+  }
+  if (settings.weakKey) {
+    warnings.push({
+      key: 'weak-key',
+      type: 'warning',
+      message: t('{{name}} is not a safe encryption key', { name: settings.weakKey }),
+      description: t(
+        'It is a published placeholder or shorter than 32 bytes, so it no longer seals two-factor secrets: the key named below does, and the secrets sealed before were moved to it at start. Backup codes made before keep working until users make new ones.',
+      ),
+    });
+  }
+  return warnings;
 }

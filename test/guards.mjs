@@ -71,7 +71,7 @@ const GUARDS = [
   {
     name: 'attempts charged before the check (a burst cannot outrun the lockout)',
     file: 'src/server/attempts.ts',
-    find: 'if (overDaily || reservation.userFailures > settings.lockoutThreshold) {',
+    find: 'if (reservation.dailyFailures > settings.dailyFailureLimit || reservation.userFailures > settings.lockoutThreshold) {',
     replace: 'if (false) {',
     tests: [T('code-check')],
   },

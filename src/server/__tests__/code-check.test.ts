@@ -4,6 +4,8 @@
  */
 import { MockServer } from '@nocobase/test';
 import { COLLECTIONS, RESOURCES } from '../../constants';
+import { checkCode } from '../flows/code-check';
+import { servicesOf } from '../services';
 import { call, createApp, createUser, destroyApp, enrol, errorCode, errorOf, PASSWORD, rfcTotp, setSettings, signIn, wrongCode } from './helpers';
 
 const THRESHOLD = 3;
@@ -48,6 +50,19 @@ describe('the one code-check path', () => {
     expect(codes.filter((c) => c === 'TWO_FACTOR_INVALID_CODE')).toHaveLength(THRESHOLD - 1);
     expect(codes.filter((c) => c === 'TWO_FACTOR_LOCKED' || c === 'TWO_FACTOR_THROTTLED')).toHaveLength(10 - (THRESHOLD - 1));
     expect(await lockedRows()).toBe(1);
+    expect(await app.db.getRepository(COLLECTIONS.events).count({ filter: { userId, type: 'failed' } })).toBe(THRESHOLD);
+  });
+
+  it('charges attempts before checking: ten slow checks at once get no more than the lockout allows', async () => {
+    const services = servicesOf(app);
+    const settings = await services.settings.get();
+    const run = { scope: 'signin' as const, userId, settings, verifier: 'totp', detail: { stage: 'verify' }, info: {} };
+    // Each check takes a while, so every attempt is under way before the first one is settled.
+    const slowMiss = () => new Promise<{ ok: false }>((resolve) => setTimeout(() => resolve({ ok: false }), 200));
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => checkCode(services, run, slowMiss)));
+    const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as any).code : 'accepted'));
+    expect(codes.filter((c) => c === 'TWO_FACTOR_INVALID_CODE')).toHaveLength(THRESHOLD - 1);
+    expect(codes.filter((c) => c === 'TWO_FACTOR_LOCKED' || c === 'TWO_FACTOR_THROTTLED')).toHaveLength(10 - (THRESHOLD - 1));
     expect(await app.db.getRepository(COLLECTIONS.events).count({ filter: { userId, type: 'failed' } })).toBe(THRESHOLD);
   });
 

@@ -4,7 +4,7 @@
  */
 import { ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
-import { commitBinding, removeBinding, takePendingBackupCodes } from '../flows/bindings';
+import { commitBinding, regenerateBackupCodes as regenerateCodes, removeBinding, takePendingBackupCodes } from '../flows/bindings';
 import type { BindingData } from '../factors/types';
 import { assertCanTry, checkCode } from '../flows/code-check';
 import { splitFormFields } from '../factors/third-party';
@@ -116,7 +116,7 @@ export function createMeActions(services: Services) {
     const { user, userId, settings, decision } = await me(ctx);
     if (!decision.bound.length) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
     await requireFreshProof(services, ctx, user, proof, settings, decision.bound[0]);
-    const codes = await backupCodes.regenerate(userId);
+    const codes = await regenerateCodes(services, userId);
     await audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { count: codes.length } }, requestInfo(ctx));
     ctx.body = { backupCodes: codes };
     await next();

@@ -246,3 +246,14 @@ export async function afterVerifierDeleted(
     await services.notices.notify(userId, 'factor_removed', { verifier: verifier.title || verifier.name });
   }
 }
+
+/**
+ * A new set of backup codes for a user who still has a factor (decided under the user's lock, so
+ * a removal of the last factor at the same moment cannot leave codes behind).
+ */
+export async function regenerateBackupCodes(services: Services, userId: number | string): Promise<string[]> {
+  return serialisedForUser(services, userId, async () => {
+    if (!(await boundEligible(services, userId)).length) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
+    return services.backupCodes.regenerate(userId);
+  });
+}

@@ -112,8 +112,9 @@ export function UsersTab(props: { settings: SettingsView }) {
     {
       title: t('Actions'),
       key: 'actions',
+      // Both links on one line, whatever the language.
       render: (_: unknown, row: any) => (
-        <Space size="middle">
+        <Space size="middle" style={{ whiteSpace: 'nowrap' }}>
           {row.enforced ? (
             <Popconfirm title={t('Stop requiring 2FA for {{name}}?', { name: nameOf(row) })} okText={t('Confirm')} cancelText={t('Cancel')} onConfirm={() => setEnforced(row, false)}>
               <a data-testid={`users-unenforce-${row.id}`}>{t('Stop enforcing')}</a>

@@ -172,13 +172,25 @@ export async function removeBinding(
     await services.app.db.getCollection('usersVerifiers').model.destroy({ where: { userId, verifier: verifier.name } });
     return remaining.length;
   });
+  await afterRemoved(services, { userId, verifier, factorsLeft: left, via: args.via, info });
+}
+
+/**
+ * After a binding is gone (removed, or its verifier deleted): its replay marks go; with the last
+ * eligible factor, backup codes and device trusts go too (they have nothing to stand for); the
+ * `unbound` audit row and the notice.
+ */
+async function afterRemoved(
+  services: Services,
+  args: { userId: number | string; verifier: VerifierInfo; factorsLeft: number; via?: string; info?: RequestInfo },
+) {
+  const { userId, verifier } = args;
   await services.attempts.forgetSteps(userId, verifier.name);
-  if (!left) {
-    // No factor left: backup codes and device trusts have nothing to stand for.
+  if (!args.factorsLeft) {
     await services.backupCodes.remove(userId);
     await services.devices.revokeAll(userId);
   }
-  await services.audit.record({ userId, type: EVENT_TYPES.unbound, verifier: verifier.name, detail: args.via ? { via: args.via } : undefined }, info);
+  await services.audit.record({ userId, type: EVENT_TYPES.unbound, verifier: verifier.name, detail: args.via ? { via: args.via } : undefined }, args.info);
   await services.notices.notify(userId, 'factor_removed', { verifier: verifier.title || verifier.name });
 }
 
@@ -236,14 +248,8 @@ export async function afterVerifierDeleted(
 ) {
   const { verifier, info } = args;
   for (const userId of args.userIds) {
-    await services.attempts.forgetSteps(userId, verifier.name);
     const left = (await boundEligible(services, userId)).filter((n) => n !== verifier.name);
-    if (!left.length) {
-      await services.backupCodes.remove(userId);
-      await services.devices.revokeAll(userId);
-    }
-    await services.audit.record({ userId, type: EVENT_TYPES.unbound, verifier: verifier.name, detail: { via: 'verifier deleted' } }, info);
-    await services.notices.notify(userId, 'factor_removed', { verifier: verifier.title || verifier.name });
+    await afterRemoved(services, { userId, verifier, factorsLeft: left.length, via: 'verifier deleted', info });
   }
 }
 

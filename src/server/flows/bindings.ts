@@ -4,9 +4,12 @@
  *
  * - `commitBinding` stores a new binding (one per user and verifier, even when two binds race),
  *   writes the `bound` audit row and notice, and gives the first factor its backup codes;
+ * - `adoptBinding` does the same around plugin-verification's own bind;
  * - `removeBinding` applies the last-factor rule and removes a binding with everything that only
- *   existed for it (replay marks; backup codes and device trusts when no factor is left);
- * - `resetByAdmin` removes every factor of a user, for the admin action and the CLI.
+ *   existed for it (replay marks; backup codes and device trusts when no factor is left), as
+ *   `afterVerifierDeleted` does for the bindings a deleted verifier took with it;
+ * - `resetByAdmin` removes every factor of a user, for the admin action and the CLI;
+ * - `regenerateBackupCodes` makes a new set while a factor is bound.
  *
  * Changes of one user's factors are serialised by a lock on the user's state row, so the
  * last-factor rule and "one binding per verifier" hold across concurrent requests and instances.

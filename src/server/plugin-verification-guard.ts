@@ -9,16 +9,13 @@
 import { badRequest, withErrors } from './errors';
 import { FACTORS } from './factors';
 import { adoptBinding, removeBinding } from './flows/bindings';
-import { requireFreshProof } from './flows/proof';
+import { PROOF_SCHEMA, requireFreshProof } from './flows/proof';
 import { requestInfo } from './request';
 import type { Services } from './services';
 import { isPlainObject, parseValues } from './validation';
 
-const PROOF = {
-  password: { type: 'string', maxLength: 1024, optional: true },
-  proofCode: { type: 'string', maxLength: 64, optional: true },
-  proofVerifier: { type: 'string', maxLength: 255, optional: true },
-} as const;
+/** Our proof fields, named apart from the page's own `code` (which belongs to the new factor). */
+const PROOF = { password: PROOF_SCHEMA.password, proofCode: PROOF_SCHEMA.code, proofVerifier: PROOF_SCHEMA.proofVerifier } as const;
 
 const OURS = new Set(FACTORS.filter((f) => f.verification).map((f) => f.type));
 

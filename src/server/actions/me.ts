@@ -7,7 +7,7 @@ import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding, regenerateBackupCodes as regenerateCodes, removeBinding, takePendingBackupCodes } from '../flows/bindings';
 import type { BindingData } from '../factors/types';
 import { assertCanTry, checkCode } from '../flows/code-check';
-import { splitFormFields } from '../factors/third-party';
+import { isThirdPartyVerifier, parseCodeBody } from '../factors/third-party';
 import { PROOF_SCHEMA, requireFreshProof } from '../flows/proof';
 import type { Decision } from '../policy';
 import { requestInfo } from '../request';
@@ -74,15 +74,8 @@ export function createMeActions(services: Services) {
   }
 
   async function bind(ctx: any, next: () => Promise<void>) {
-    const { ours, form } = splitFormFields(ctx.action.params.values, SCHEMAS.bind);
-    const values = parseValues(ours, SCHEMAS.bind);
     // Body shape first (400), like every action: our types take a code and nothing else.
-    const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === values.verifier);
-    if (!named || factors.isOwn(named.verificationType)) {
-      const extra = Object.keys(form)[0] ?? (values.uuid !== undefined ? 'uuid' : undefined);
-      if (extra) throw badRequest(extra, 'is not a known field');
-      if (values.code === undefined) throw badRequest('code', 'is required');
-    }
+    const values = await parseCodeBody(ctx.action.params.values, SCHEMAS.bind, isThirdPartyVerifier(verifiers, factors), ['uuid']);
     const { user, userId, settings, decision } = await me(ctx);
     await assertCanTry(services, 'proof', userId);
     const { verifier, factor } = offered(decision, values.verifier);

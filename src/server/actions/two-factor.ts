@@ -7,7 +7,7 @@ import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding } from '../flows/bindings';
 import type { BindingData, CodeCheck } from '../factors/types';
 import { BACKUP_CODE, checkCode } from '../flows/code-check';
-import { splitFormFields } from '../factors/third-party';
+import { isThirdPartyVerifier, parseCodeBody } from '../factors/third-party';
 import { describeChallenge, finish, Live, live, liveUnlocked, offeredVerifier } from '../flows/sign-in';
 import { requestInfo } from '../request';
 import type { Services } from '../services';
@@ -69,29 +69,10 @@ export function createTwoFactorActions(services: Services) {
     await next();
   }
 
-  /**
-   * The body of `bind` / `verify`: our fields, checked strictly, and what a third-party type's own
-   * form sent beside them. Like every malformed body, extra fields for anything but another
-   * plugin's verifier, or a missing `code` for ours, are refused before the challenge is read.
-   */
-  async function parseCodeBody<S extends typeof SCHEMAS.bind | typeof SCHEMAS.verify>(ctx: any, schema: S) {
-    const { ours, form } = splitFormFields(ctx.action.params.values, schema);
-    const values = parseValues(ours, schema);
-    const { verifier, code, backupCode } = values as { verifier?: string; code?: string; backupCode?: string };
-    const formFields = Object.keys(form);
-    if (verifier === undefined || (code !== undefined && !formFields.length)) {
-      if (formFields.length) throw badRequest(formFields[0], 'is not a known field');
-      return values;
-    }
-    const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === verifier);
-    const thirdParty = !!named && !factors.isOwn(named.verificationType);
-    if (formFields.length && (!thirdParty || backupCode !== undefined)) throw badRequest(formFields[0], 'is not a known field');
-    if (code === undefined && !thirdParty) throw badRequest('code', 'is required');
-    return values;
-  }
+  const isThirdParty = isThirdPartyVerifier(verifiers, factors);
 
   async function bind(ctx: any, next: () => Promise<void>) {
-    const values = await parseCodeBody(ctx, SCHEMAS.bind);
+    const values = await parseCodeBody(ctx.action.params.values, SCHEMAS.bind, isThirdParty);
     const state = await liveUnlocked(services, ctx, 'bind');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
     const result = await checkSignIn(ctx, state, verifier.name, () => factor.bindCheck(input, values.code ?? ''));
@@ -116,7 +97,7 @@ export function createTwoFactorActions(services: Services) {
   }
 
   async function verify(ctx: any, next: () => Promise<void>) {
-    const values = await parseCodeBody(ctx, SCHEMAS.verify);
+    const values = await parseCodeBody(ctx.action.params.values, SCHEMAS.verify, isThirdParty);
     if (values.backupCode !== undefined) {
       if (values.verifier !== undefined || values.code !== undefined) throw badRequest('backupCode', 'cannot be combined with verifier or code');
       return verifyBackupCode(ctx, next, values.backupCode, values.trustDevice);

@@ -4,7 +4,9 @@
  * Our challenge, lock, attempts, audit and session still wrap every call.
  */
 import { badRequest, TwoFactorError } from '../errors';
-import { isPlainObject, Schema } from '../validation';
+import { isPlainObject, parseValues, Schema } from '../validation';
+import type { VerifierDirectory } from '../verifiers';
+import type { FactorRegistry } from './registry';
 import type { Factor, FactorInput } from './types';
 
 const FORM_FIELDS_MAX = 20;
@@ -29,6 +31,41 @@ export function splitFormFields(values: unknown, schema: Schema): { ours: Record
     if (!FORM_FIELD_NAME.test(key) || !plain) throw badRequest(key, 'is not a known field');
   }
   return { ours, form };
+}
+
+/**
+ * The body of an action that checks a code (`bind`, `verify`): our fields, checked strictly, and
+ * what another plugin's type's own form sent beside them. Our own types (and backup codes, and
+ * unknown verifiers) take no other field and need `code`; `thirdPartyOnly` names fields of our
+ * schema that only another plugin's type may send. Refused with 400 before anything else is read.
+ * `isThirdParty` says whether a verifier name is another plugin's eligible verifier.
+ */
+export async function parseCodeBody<S extends Schema>(
+  values: unknown,
+  schema: S,
+  isThirdParty: (verifier: string) => Promise<boolean>,
+  thirdPartyOnly: string[] = [],
+) {
+  const { ours, form } = splitFormFields(values, schema);
+  const parsed = parseValues(ours, schema);
+  const { verifier, code, backupCode } = parsed as { verifier?: string; code?: string; backupCode?: string };
+  const extras = [...Object.keys(form), ...thirdPartyOnly.filter((f) => (parsed as Record<string, unknown>)[f] !== undefined)];
+  if (verifier === undefined || (code !== undefined && !extras.length)) {
+    if (extras.length) throw badRequest(extras[0], 'is not a known field');
+    return parsed;
+  }
+  const thirdParty = backupCode === undefined && (await isThirdParty(verifier));
+  if (extras.length && !thirdParty) throw badRequest(extras[0], 'is not a known field');
+  if (code === undefined && !thirdParty) throw badRequest('code', 'is required');
+  return parsed;
+}
+
+/** Whether a verifier name is another plugin's eligible verifier (`parseCodeBody`'s `isThirdParty`). */
+export function isThirdPartyVerifier(verifiers: Pick<VerifierDirectory, 'eligibleVerifiers'>, factors: Pick<FactorRegistry, 'isOwn'>) {
+  return async (name: string) => {
+    const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === name);
+    return !!named && !factors.isOwn(named.verificationType);
+  };
 }
 
 export function thirdPartyFactor(manager: any, type: string): Factor {

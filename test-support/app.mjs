@@ -95,7 +95,9 @@ export async function testApp({ name, port, plugin = true, reset = true, env = {
 
 /** A fresh app with this plugin, installed and started. */
 export async function launchApp(/** @type {Parameters<typeof testApp>[0]} */ options) {
-  const app = await testApp(options);
+  // E2E_APP_SUFFIX keeps apps of runs side by side apart (.e2e/with-app-<suffix>).
+  const suffix = process.env.E2E_APP_SUFFIX;
+  const app = await testApp(suffix ? { ...options, name: `${options.name}-${suffix}` } : options);
   try {
     await app.install(true);
     await app.start();

@@ -102,13 +102,20 @@ async function startPostgres(dir) {
     `-p ${port}`, "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''", '-c fsync=off',
     '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=300',
   ].join(' ');
-  runAs(user, pgCtl, ['-D', data, '-l', path.join(data, 'server.log'), '-o', options, '-w', '-t', '120', 'start'], 'pg_ctl start');
+  const start = () => runAs(user, pgCtl, ['-D', data, '-l', path.join(data, 'server.log'), '-o', options, '-w', '-t', '120', 'start'], 'pg_ctl start');
+  start();
   return {
     host: '127.0.0.1',
     port,
     user: PG_USER,
     password: PG_PASSWORD,
     data,
+    /** Fault tests: stops the server (fast shutdown: open connections are cut), keeping its data. */
+    down: async () => {
+      runAs(user, pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop'], 'pg_ctl stop');
+    },
+    /** Starts it again on the same port after `down`. */
+    up: async () => start(),
     stop: async () => {
       runAs(user, pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop'], 'pg_ctl stop');
       if (data !== dir) rmSync(data, { recursive: true, force: true });
@@ -158,7 +165,11 @@ function redisPing(port, host = '127.0.0.1') {
   });
 }
 
-async function startRedis(dir) {
+/**
+ * `persist`: an append-only file synced at every write, so a restart keeps the counters and locks
+ * (the fault tests stop and start it; without persistence a restart empties it).
+ */
+async function startRedis(dir, { persist = false } = {}) {
   const server = redisServerPath();
   mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, 'redis.pid');
@@ -169,39 +180,53 @@ async function startRedis(dir) {
     rmSync(pidFile, { force: true });
   }
   const port = await freePort();
-  const child = spawn(server, [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-    '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
-  ], { detached: true, stdio: 'ignore' });
-  child.unref();
-  writeFileSync(pidFile, String(child.pid));
+  if (persist) rmSync(path.join(dir, 'appendonlydir'), { recursive: true, force: true });
+  let child;
   let exited = false;
-  child.once('exit', () => (exited = true));
-  for (let i = 0; i < 100 && !(await redisPing(port)); i++) {
-    if (exited) throw new Error(`redis-server exited; see ${path.join(dir, 'redis.log')}`);
-    await sleep(100);
-  }
+  const launch = async () => {
+    child = spawn(server, [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+      ...(persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'),
+    ], { detached: true, stdio: 'ignore' });
+    child.unref();
+    writeFileSync(pidFile, String(child.pid));
+    exited = false;
+    child.once('exit', () => (exited = true));
+    for (let i = 0; i < 100 && !(await redisPing(port)); i++) {
+      if (exited) throw new Error(`redis-server exited; see ${path.join(dir, 'redis.log')}`);
+      await sleep(100);
+    }
+  };
+  const down = async () => {
+    if (!exited) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([gone, sleep(5000)]);
+      if (!exited) child.kill('SIGKILL');
+    }
+    rmSync(pidFile, { force: true });
+  };
+  await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([gone, sleep(5000)]);
-        if (!exited) child.kill('SIGKILL');
-      }
-      rmSync(pidFile, { force: true });
-    },
+    port,
+    /** Fault tests: stops the server (SIGTERM); `up` starts it again on the same port. */
+    down,
+    up: launch,
+    stop: down,
   };
 }
 
 // --- Both ------------------------------------------------------------------------------------
 
 /**
- * Postgres + Redis for a test run. Returns `{ env, pg, stop }`: `env` holds NocoBase's settings
+ * Postgres + Redis for a test run. Returns `{ env, pg, redis, stop }`: `env` holds NocoBase's settings
  * (DB_*, CACHE_DEFAULT_STORE, CACHE_REDIS_URL) with DB_DATABASE = the maintenance database.
+ * `own: true` starts both here whatever the environment names (the fault tests stop and start
+ * them: `pg.down/up`, `redis.down/up`); `persistRedis` gives Redis an append-only file.
  */
-export async function startServices({ name, log = console.log } = {}) {
+export async function startServices({ name, log = console.log, own = false, persistRedis = false } = {}) {
   const stops = [];
   const stop = async () => {
     for (const s of stops.reverse()) {
@@ -215,7 +240,7 @@ export async function startServices({ name, log = console.log } = {}) {
   };
   try {
     let pg;
-    if (process.env.DB_DIALECT === 'postgres' && process.env.DB_HOST) {
+    if (!own && process.env.DB_DIALECT === 'postgres' && process.env.DB_HOST) {
       pg = {
         host: process.env.DB_HOST,
         port: Number(process.env.DB_PORT || 5432),
@@ -234,12 +259,14 @@ export async function startServices({ name, log = console.log } = {}) {
     const version = (await pgQuery(pg, 'SHOW server_version')).rows[0].server_version;
 
     let redisUrl = process.env.CACHE_REDIS_URL || process.env.REDIS_URL;
-    if (redisUrl && process.env.CACHE_DEFAULT_STORE === 'redis') {
+    let redis = null;
+    if (!own && redisUrl && process.env.CACHE_DEFAULT_STORE === 'redis') {
       log(`→ using Redis at ${redisUrl} (from CACHE_REDIS_URL)`);
     } else {
       const dir = name ? `${name}-redis` : 'redis';
-      const started = await startRedis(path.join(root, '.e2e', dir));
+      const started = await startRedis(path.join(root, '.e2e', dir), { persist: persistRedis });
       stops.push(started.stop);
+      redis = started;
       redisUrl = started.url;
       log(`→ started Redis on ${redisUrl} (data in .e2e/${dir})`);
     }
@@ -253,7 +280,7 @@ export async function startServices({ name, log = console.log } = {}) {
       CACHE_DEFAULT_STORE: 'redis',
       CACHE_REDIS_URL: redisUrl,
     };
-    return { env, pg, pgVersion: version, redisUrl, stop };
+    return { env, pg, redis, pgVersion: version, redisUrl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -68,6 +68,14 @@ export class BackupCodes {
     return count === 1;
   }
 
+  /** Whether `input` is one of the user's codes that was already used (asked only after `consume` refused it). */
+  async wasUsed(userId: number | string, input: string): Promise<boolean> {
+    const normalized = normalizeBackupCode(input);
+    if (!normalized) return false;
+    const used = await this.model.count({ where: { userId, hash: { [Op.in]: this.hashesOf(userId, normalized) }, usedAt: { [Op.ne]: null } } });
+    return used > 0;
+  }
+
   async remaining(userId: number | string): Promise<number> {
     return this.model.count({ where: { userId, usedAt: null } });
   }

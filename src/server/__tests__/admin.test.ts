@@ -161,6 +161,37 @@ describe('policy and admin control', () => {
     expect(events[0].get('userId')).toBe(user.get('id'));
   });
 
+  it('shows a locked user with the time the lock ends, and lifts it on unlock (audited, with the admin named)', async () => {
+    await setSettings(app, { enforceForAll: true, lockoutThreshold: 3, maxAttemptsPerChallenge: 5 });
+    const user = await createUser(app);
+    const { secret } = await enrol(app, user);
+    const token = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    for (let i = 0; i < 3; i++) await call(app, 'verify', token, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 7 }) });
+    const row = async () => (await root.get(`/${RESOURCES.users}:list`).query({ filter: JSON.stringify({ q: user.get('username') }) })).body.data[0];
+    const locked = await row();
+    expect(new Date(locked.lockedUntil).getTime()).toBeGreaterThan(Date.now());
+    const fresh = (await signIn(app, user.get('email'))).body.data.twoFactor.token;
+    expect(errorCode(await call(app, 'verify', fresh, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 1 }) }))).toBe('TWO_FACTOR_LOCKED');
+
+    const res = await root.post(`/${RESOURCES.users}:unlock`).send({ userId: user.get('id') });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ userId: user.get('id'), unlocked: true });
+    expect((await row()).lockedUntil).toBeNull();
+    expect((await call(app, 'verify', fresh, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 1 }) })).status).toBe(200);
+    // Not locked any more: nothing to do, nothing recorded.
+    expect((await root.post(`/${RESOURCES.users}:unlock`).send({ userId: user.get('id') })).body.data).toEqual({ userId: user.get('id'), unlocked: false });
+    const events = await root.get(`/${RESOURCES.events}:list`).query({ filter: JSON.stringify({ userId: user.get('id'), type: 'settings_changed' }) });
+    expect(events.body.data).toHaveLength(1);
+    const rootUser = await app.db.getRepository('users').findOne({ filter: { email: process.env.INIT_ROOT_EMAIL || 'admin@nocobase.com' } });
+    expect(events.body.data[0].detail).toMatchObject({ unlocked: true, by: rootUser.get('id') });
+    expect(events.body.data[0].actor).toEqual({ id: rootUser.get('id'), nickname: rootUser.get('nickname') ?? null, username: rootUser.get('username') ?? null });
+    expect(JSON.stringify(events.body.data)).not.toContain(String(rootUser.get('password')));
+
+    expect(errorCode(await root.post(`/${RESOURCES.users}:unlock`).send({ userId: '1' }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    expect(errorCode(await root.post(`/${RESOURCES.users}:unlock`).send({ userId: 987654 }))).toBe('TWO_FACTOR_BAD_REQUEST');
+    expect(errorCode(await root.post(`/${RESOURCES.users}:unlock`).send({ userId: user.get('id'), all: true }))).toBe('TWO_FACTOR_BAD_REQUEST');
+  });
+
   it('signs out the live sessions of required users who never passed a second factor, and no one else', async () => {
     await app.db.getRepository('roles').create({ values: { name: 'finance', title: 'Finance' } });
     const alice = await createUser(app, ['member', 'finance']);
@@ -194,6 +225,7 @@ describe('policy and admin control', () => {
     expect((await agent.post(`/${RESOURCES.users}:reset`).send({ userId: member.get('id') })).status).toBe(403);
     expect((await agent.post(`/${RESOURCES.users}:setEnforced`).send({ userId: member.get('id'), enforced: false })).status).toBe(403);
     expect((await agent.post(`/${RESOURCES.users}:signOutUnverified`).send({})).status).toBe(403);
+    expect((await agent.post(`/${RESOURCES.users}:unlock`).send({ userId: member.get('id') })).status).toBe(403);
     expect((await agent.get(`/${RESOURCES.events}:list`)).status).toBe(403);
     await app.db.getRepository('roles').create({ values: { name: 'security', snippets: [ACL_SNIPPET] } });
     const officer = await createUser(app, ['security']);

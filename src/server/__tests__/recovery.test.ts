@@ -39,13 +39,16 @@ describe('backup codes', () => {
   });
 
   it('sign a user in once each, whatever the case, spaces and dashes', async () => {
+    const before = await sessions();
     const typed = ` ${codes[0].toUpperCase().replace('-', ' ')} `;
     const ok = await call(app, 'verify', await challenge(), { backupCode: typed });
     expect(ok.status).toBe(200);
     expect(typeof ok.body.data.token).toBe('string');
+    // Used once: said so (not "incorrect"), and still counted as a wrong code.
     const again = await call(app, 'verify', await challenge(), { backupCode: codes[0] });
     expect(again.status).toBe(400);
-    expect(errorOf(again)).toMatchObject({ code: 'TWO_FACTOR_INVALID_CODE', attemptsLeft: 4 });
+    expect(errorOf(again)).toMatchObject({ code: 'TWO_FACTOR_CODE_REUSED', reason: 'backup_code_used', attemptsLeft: 4 });
+    expect((await sessions()) - before).toBe(1);
     const info = await call(app, 'getChallenge', await challenge());
     expect(info.body.data.backupCodes.remaining).toBe(9);
     const events = await app.db.getRepository(COLLECTIONS.events).find({ filter: { type: 'backup_code_used' } });
@@ -63,6 +66,19 @@ describe('backup codes', () => {
       expect(errorOf(res)).toMatchObject({ code: 'TWO_FACTOR_INVALID_CODE', attemptsLeft: left });
     }
     expect(errorCode(await call(app, 'verify', token, { backupCode: codes[1] }))).toBe('TWO_FACTOR_CHALLENGE_INVALID');
+  });
+
+  it('count a used backup code against the challenge and the lockout, like a wrong one', async () => {
+    await setSettings(app, { lockoutThreshold: 3 });
+    expect((await call(app, 'verify', await challenge(), { backupCode: codes[3] })).status).toBe(200);
+    const token = await challenge();
+    expect(errorOf(await call(app, 'verify', token, { backupCode: codes[3] }))).toMatchObject({ code: 'TWO_FACTOR_CODE_REUSED', attemptsLeft: 4 });
+    expect(errorOf(await call(app, 'verify', token, { backupCode: codes[3] }))).toMatchObject({ code: 'TWO_FACTOR_CODE_REUSED', attemptsLeft: 3 });
+    const locking = await call(app, 'verify', token, { backupCode: codes[3] });
+    expect(locking.status).toBe(429);
+    expect(errorCode(locking)).toBe('TWO_FACTOR_LOCKED');
+    const events = await app.db.getRepository(COLLECTIONS.events).find({ filter: { type: 'failed', userId: user.get('id') } });
+    expect(events.map((e: any) => e.get('detail').reason)).toEqual(['reused', 'reused', 'reused']);
   });
 
   it('refuse a backup code together with a verifier code, or neither', async () => {

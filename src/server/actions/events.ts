@@ -100,4 +100,24 @@ export const checkEventListParams = withErrors(async (ctx: any, next: () => Prom
   names('appends', p.appends, APPENDABLE);
   if (p.filter !== undefined) filter('filter', p.filter);
   await next();
+  await appendActors(ctx);
 });
+
+/**
+ * Rows whose detail names the admin who acted (`detail.by`: a reset, an unlock, a per-user
+ * enforcement) get `actor: { id, nickname, username }`, so the log can say who did it. Only the
+ * fields `appends: ['user']` already shows of any user; nothing for a user that no longer exists.
+ */
+async function appendActors(ctx: any) {
+  const body = ctx.body;
+  const rows: any[] | undefined = Array.isArray(body) ? body : Array.isArray(body?.rows) ? body.rows : undefined;
+  if (!rows?.length) return;
+  const plain = rows.map((row) => (typeof row?.toJSON === 'function' ? row.toJSON() : row));
+  const ids = [...new Set(plain.map((row) => row?.detail?.by).filter((id) => Number.isSafeInteger(id)))];
+  if (!ids.length) return;
+  const users: any[] = await ctx.db.getCollection('users').model.findAll({ where: { id: ids }, attributes: ['id', 'nickname', 'username'], raw: true });
+  const byId = new Map(users.map((u) => [u.id, { id: u.id, nickname: u.nickname ?? null, username: u.username ?? null }]));
+  const withActors = plain.map((row) => (byId.has(row?.detail?.by) ? { ...row, actor: byId.get(row.detail.by) } : row));
+  if (Array.isArray(body)) ctx.body = withActors;
+  else ctx.body = { ...body, rows: withActors };
+}

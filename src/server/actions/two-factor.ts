@@ -6,7 +6,7 @@ import { ERROR_CODES, EVENT_TYPES } from '../../constants';
 import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding } from '../flows/bindings';
 import type { BindingData, CodeCheck } from '../factors/types';
-import { BACKUP_CODE, checkCode } from '../flows/code-check';
+import { BACKUP_CODE, checkCode, CodeCheckRun } from '../flows/code-check';
 import { isThirdPartyVerifier, parseCodeBody } from '../factors/third-party';
 import { describeChallenge, finish, Live, live, liveUnlocked, offeredVerifier } from '../flows/sign-in';
 import { requestInfo } from '../request';
@@ -35,12 +35,11 @@ const SCHEMAS = {
 export function createTwoFactorActions(services: Services) {
   const { attempts, verifiers, factors, backupCodes, audit, notices } = services;
 
-  /** Settles a code of the sign-in step: counted on the user and on the challenge. */
   /** Checks a code of the sign-in step on the one path: counted on the user and on the challenge. */
-  const checkSignIn = (ctx: any, state: Live, verifier: string, check: () => Promise<CodeCheck>) =>
+  const checkSignIn = (ctx: any, state: Live, verifier: string, check: () => Promise<CodeCheck>, options: Pick<CodeCheckRun, 'missError' | 'reuseIsMiss'> = {}) =>
     checkCode(
       services,
-      { scope: 'signin', userId: state.userId, settings: state.settings, verifier, challenge: state.challenge, detail: { stage: state.challenge.stage }, info: requestInfo(ctx) },
+      { scope: 'signin', userId: state.userId, settings: state.settings, verifier, challenge: state.challenge, detail: { stage: state.challenge.stage }, info: requestInfo(ctx), ...options },
       check,
     );
 
@@ -118,7 +117,21 @@ export function createTwoFactorActions(services: Services) {
 
   async function verifyBackupCode(ctx: any, next: () => Promise<void>, code: string, trustDevice?: boolean) {
     const state = await liveUnlocked(services, ctx, 'verify');
-    await checkSignIn(ctx, state, BACKUP_CODE, async () => ({ ok: await backupCodes.consume(state.userId, code) }));
+    // A spent backup code counts as a wrong one (whoever holds an old list gets no free tries) but
+    // says what it is: `TWO_FACTOR_CODE_REUSED` with `reason: 'backup_code_used'` and `attemptsLeft`.
+    await checkSignIn(
+      ctx,
+      state,
+      BACKUP_CODE,
+      async () => ((await backupCodes.consume(state.userId, code)) ? { ok: true } : { ok: false, reused: await backupCodes.wasUsed(state.userId, code) }),
+      {
+        reuseIsMiss: true,
+        missError: (attemptsLeft, reused) =>
+          reused
+            ? new TwoFactorError(ERROR_CODES.CODE_REUSED, { reason: 'backup_code_used', attemptsLeft })
+            : new TwoFactorError(ERROR_CODES.INVALID_CODE, { attemptsLeft }),
+      },
+    );
     const session = await finish(services, ctx, state, { trustDevice });
     const remaining = await backupCodes.remaining(state.userId);
     await audit.record({ userId: state.userId, type: EVENT_TYPES.backupCodeUsed, detail: { remaining } }, requestInfo(ctx));

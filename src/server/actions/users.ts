@@ -21,6 +21,7 @@ const SCHEMAS = {
   },
   reset: { userId: USER_ID },
   setEnforced: { userId: USER_ID, enforced: { type: 'boolean' } },
+  unlock: { userId: USER_ID },
   none: {},
 } as const;
 
@@ -32,7 +33,7 @@ function positiveInt(field: string, raw: unknown, fallback: number, max: number)
 }
 
 export function createUsersActions(services: Services) {
-  const { app, verifiers, policy, backupCodes, devices, audit } = services;
+  const { app, verifiers, policy, backupCodes, devices, audit, attempts } = services;
 
   async function list(ctx: any, next: () => Promise<void>) {
     const params = ctx.action.params;
@@ -78,6 +79,7 @@ export function createUsersActions(services: Services) {
       rows.map(async (u: any) => {
         const userId = u.get('id');
         const decision = await policy.decide(u, settings);
+        const lockedUntil = await attempts.lockedUntil(userId);
         return {
           id: userId,
           nickname: u.get('nickname'),
@@ -90,6 +92,7 @@ export function createUsersActions(services: Services) {
           backupCodesRemaining: await backupCodes.remaining(userId),
           trustedDevices: await devices.count(userId),
           lastVerifiedAt: decision.state.lastVerifiedAt ? decision.state.lastVerifiedAt.toISOString() : null,
+          lockedUntil: lockedUntil ? lockedUntil.toISOString() : null,
         };
       }),
     );
@@ -189,10 +192,31 @@ export function createUsersActions(services: Services) {
     await next();
   }
 
+  /**
+   * Lifts a sign-in lockout before it ends (the user's wrong-code counts are forgotten too). A user
+   * who is not locked is left as is: `unlocked: false`, no audit row.
+   */
+  async function unlock(ctx: any, next: () => Promise<void>) {
+    const { userId } = parseValues(ctx.action.params.values, SCHEMAS.unlock);
+    await findUser(userId);
+    await assertMayManage(ctx, userId);
+    const lockedUntil = await attempts.lockedUntil(userId);
+    if (lockedUntil) {
+      await attempts.clear(userId);
+      await audit.record(
+        { userId, type: EVENT_TYPES.settingsChanged, detail: { unlocked: true, lockedUntil: lockedUntil.toISOString(), by: ctx.auth?.user?.id ?? null } },
+        requestInfo(ctx),
+      );
+    }
+    ctx.body = { userId, unlocked: !!lockedUntil };
+    await next();
+  }
+
   return {
     list: withErrors(list),
     reset: withErrors(reset),
     setEnforced: withErrors(setEnforced),
+    unlock: withErrors(unlock),
     signOutUnverified: withErrors(signOutUnverified),
   };
 }
@@ -205,4 +229,4 @@ function safeJson(text: string): unknown {
   }
 }
 
-export const USERS_ACTIONS = ['list', 'reset', 'setEnforced', 'signOutUnverified'];
+export const USERS_ACTIONS = ['list', 'reset', 'setEnforced', 'unlock', 'signOutUnverified'];

@@ -5,6 +5,8 @@
  * - dist/server/migrations/*.js: one CommonJS file per migration, where NocoBase looks for them.
  * - dist/client/index.js: a named AMD/UMD module (name = package name) whose dependencies are the
  *   modules the v1 client host provides.
+ * - dist/client-v2/index.js: the same for the v2 client (name = `<package>/client-v2`, the v2
+ *   host's modules); src/client/shared/host.tsx is replaced by src/client-v2/host.tsx there.
  * - dist/locale/*.json and dist/externalVersion.js.
  * BUILD_OUT_DIR builds elsewhere than dist/ (packaging builds into a temporary folder).
  */
@@ -28,6 +30,18 @@ const CLIENT_HOST_MODULES = [
   '@nocobase/evaluators/client', '@nocobase/sdk', '@nocobase/flow-engine', '@dnd-kit/core', '@dnd-kit/sortable',
   'axios', 'dayjs', 'lodash', 'ahooks', '@emotion/css', 'file-saver',
 ];
+// What the v2 client host provides (no @nocobase/client, no @nocobase/sdk), and the v2 entries of
+// the plugins we build on, which are always enabled.
+const CLIENT_V2_HOST_MODULES = [
+  'react', 'react-dom', 'react/jsx-runtime', 'react-router', 'react-router-dom', 'antd', '@ant-design/icons',
+  '@ant-design/cssinjs', 'antd-style', 'i18next', 'react-i18next', '@formily/antd-v5', '@formily/core', '@formily/react',
+  '@formily/reactive', '@formily/shared', '@nocobase/utils', '@nocobase/utils/client', '@nocobase/client-v2',
+  '@nocobase/client-v2/client-v2', '@nocobase/flow-engine', '@nocobase/evaluators', '@nocobase/evaluators/client',
+  '@dnd-kit/core', '@dnd-kit/sortable', '@ctrl/tinycolor', 'ahooks', 'axios', 'dayjs', 'lodash', '@emotion/css',
+  'file-saver', '@nocobase/plugin-verification/client-v2', '@nocobase/plugin-auth/client-v2',
+];
+const V1_HOST_SEAM = path.join(root, 'src/client/shared/host.tsx');
+const V2_HOST_SEAM = path.join(root, 'src/client-v2/host.tsx');
 
 function versionOf(name) {
   try {
@@ -70,9 +84,21 @@ async function buildMigrations() {
   });
 }
 
-async function buildClient() {
+/** In the v2 build every import of the v1 host seam gets the v2 one. */
+const v2Host = {
+  name: 'v2-host',
+  setup(b) {
+    b.onResolve({ filter: /\/host$/ }, (args) => {
+      const target = path.resolve(args.resolveDir, args.path);
+      return target === V1_HOST_SEAM.replace(/\.tsx$/, '') ? { path: V2_HOST_SEAM } : undefined;
+    });
+  },
+};
+
+async function buildClient({ entry, name, out, externals, plugins = [] }) {
   const result = await build({
-    entryPoints: [path.join(root, 'src/client/index.tsx')],
+    entryPoints: [path.join(root, entry)],
+    plugins,
     bundle: true,
     platform: 'browser',
     target: 'es2020',
@@ -81,7 +107,7 @@ async function buildClient() {
     minify: true,
     metafile: true,
     write: false,
-    external: CLIENT_HOST_MODULES,
+    external: externals,
     logLevel: 'warning',
   });
   const code = result.outputFiles[0].text;
@@ -89,7 +115,7 @@ async function buildClient() {
     ...new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path))),
   ];
   const umd = `(function (root, factory) {
-  if (typeof define === 'function' && define.amd) define(${JSON.stringify(pkg.name)}, ${JSON.stringify(deps)}, factory);
+  if (typeof define === 'function' && define.amd) define(${JSON.stringify(name)}, ${JSON.stringify(deps)}, factory);
   else if (typeof module === 'object' && module.exports) module.exports = factory.apply(null, ${JSON.stringify(deps)}.map(require));
 })(typeof self !== 'undefined' ? self : this, function () {
   var __deps = {}, __args = arguments;
@@ -100,14 +126,18 @@ ${code}
   return module.exports;
 });
 `;
-  await mkdir(path.join(dist, 'client'), { recursive: true });
-  await writeFile(path.join(dist, 'client/index.js'), umd);
+  await mkdir(path.join(dist, out), { recursive: true });
+  await writeFile(path.join(dist, out, 'index.js'), umd);
+  if (plugins.length && code.includes('@nocobase/client"')) throw new Error(`${out} must not need @nocobase/client`);
   return deps;
 }
 
 await rm(dist, { recursive: true, force: true });
 const serverDeps = await buildServer();
-const clientDeps = await buildClient();
+const clientDeps = [
+  ...(await buildClient({ entry: 'src/client/index.tsx', name: pkg.name, out: 'client', externals: CLIENT_HOST_MODULES })),
+  ...(await buildClient({ entry: 'src/client-v2/index.tsx', name: `${pkg.name}/client-v2`, out: 'client-v2', externals: CLIENT_V2_HOST_MODULES, plugins: [v2Host] })),
+];
 await cp(path.join(root, 'src/locale'), path.join(dist, 'locale'), { recursive: true });
 const external = {};
 for (const dep of [...new Set([...serverDeps, ...clientDeps])].sort()) {
@@ -117,4 +147,4 @@ for (const dep of [...new Set([...serverDeps, ...clientDeps])].sort()) {
   if (v) external[base] = v;
 }
 await writeFile(path.join(dist, 'externalVersion.js'), `module.exports = ${JSON.stringify(external, null, 2)};\n`);
-console.log(`built dist/ (server externals: ${serverDeps.length}, client host modules: ${clientDeps.length})`);
+console.log(`built dist/ (server externals: ${serverDeps.length}, client host modules (v1 + v2): ${new Set(clientDeps).size})`);

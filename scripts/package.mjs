@@ -79,15 +79,23 @@ try {
   // 2. The package.json the host reads: no scripts, no devDependencies; every runtime need is bundled.
   const shipped = Object.fromEntries(Object.entries(pkg).filter(([k]) => KEPT_FIELDS.test(k)));
   shipped.version = version;
-  shipped.files = ['dist', 'client.js', 'server.js', 'README.md'];
+  // client-v2.js at the root is what makes the v2 client list the plugin (releases before it lack it).
+  const v2 = existsSync(path.join(src, 'client-v2.js'));
+  const roots = ['client.js', ...(v2 ? ['client-v2.js', 'client-v2.d.ts'] : []), 'server.js', 'README.md'];
+  shipped.files = ['dist', ...roots];
   await writeFile(path.join(stage, 'package.json'), JSON.stringify(shipped, null, 2) + '\n');
-  for (const file of ['client.js', 'server.js', 'README.md']) await cp(path.join(src, file), path.join(stage, file));
+  for (const file of roots) await cp(path.join(src, file), path.join(stage, file));
 
   // 3. What the host will load must be there and need nothing the host lacks.
   const serverFile = path.join(stage, shipped.main);
   const server = await readFile(serverFile, 'utf8').catch(() => fail(`main (${shipped.main}) was not built`));
   const client = await readFile(path.join(stage, 'dist/client/index.js'), 'utf8').catch(() => fail('dist/client/index.js was not built'));
   if (!client.includes(`define(${JSON.stringify(pkg.name)}`)) fail('dist/client/index.js is not an AMD module named after the package');
+  if (v2) {
+    const clientV2 = await readFile(path.join(stage, 'dist/client-v2/index.js'), 'utf8').catch(() => fail('dist/client-v2/index.js was not built'));
+    if (!clientV2.includes(`define(${JSON.stringify(`${pkg.name}/client-v2`)}`)) fail('dist/client-v2/index.js is not an AMD module named <package>/client-v2');
+    if (/"@nocobase\/(client|sdk)"/.test(clientV2)) fail('dist/client-v2/index.js needs @nocobase/client or @nocobase/sdk, which the v2 client does not provide');
+  }
   const hostDeps = require('@nocobase/server/lib/plugin-manager/deps').default;
   const externalVersion = require(path.join(stage, 'dist/externalVersion.js'));
   const provided = (name) => builtinModules.includes(name) || name.startsWith('@nocobase/') || name in hostDeps;
@@ -102,7 +110,7 @@ try {
   const packed = JSON.parse(run('npm', ['pack', stage, '--pack-destination', outDir, '--ignore-scripts', '--json', '--loglevel=error']));
   const file = path.join(outDir, packed[0].filename);
   const entries = packed[0].files.map((f) => f.path);
-  for (const needed of ['package.json', shipped.main, 'dist/client/index.js', 'dist/externalVersion.js']) {
+  for (const needed of ['package.json', shipped.main, 'dist/client/index.js', 'dist/externalVersion.js', ...(v2 ? ['client-v2.js', 'dist/client-v2/index.js'] : [])]) {
     if (!entries.includes(needed)) fail(`the tarball lacks ${needed}`);
   }
   if (entries.some((e) => e.startsWith('src/') || e.includes('__tests__'))) fail('the tarball contains sources or tests');

@@ -1,34 +1,17 @@
 /**
  * Verification types other plugins register with plugin-verification's client registry: their own
- * `VerificationForm` and `BindForm`, each in a Formily form of its own, so a third-party factor
+ * `VerificationForm` and `BindForm`, each in a form of its own (Formily in v1, antd in v2: ../shared/host), so a third-party factor
  * works on /2fa and in the personal center without changes here. Everything the form gathered is
  * sent on (not only `code`), since the type's server side reads its own fields. On /2fa the page's
  * API client carries the challenge header, so the form's own requests have it too (design §4.7).
  */
-import React, { useEffect, useMemo } from 'react';
+import React, { useEffect } from 'react';
 import { Button, Space, Typography } from 'antd';
-import { createForm } from '@formily/core';
-import { FormProvider } from '@formily/react';
-import { useApp } from '@nocobase/client';
 import { RESOURCES } from '../../constants';
 import { CodeInput } from '../shared/components';
+import { RegistryForm as HostRegistryForm, useRegistryForms } from '../shared/host';
 import { useT } from '../shared/i18n';
 import type { BindPanelProps, CodeValues, FactorUi, VerifyPanelProps } from './types';
-
-interface RegistryComponents {
-  VerificationForm?: React.ComponentType<any>;
-  BindForm?: React.ComponentType<any>;
-}
-
-/** The forms a type registered with plugin-verification, if any. */
-function useRegistryForms(type: string): RegistryComponents | undefined {
-  const app = useApp();
-  try {
-    return app.pm.get('verification')?.verificationManager?.getVerification(type)?.components;
-  } catch {
-    return undefined;
-  }
-}
 
 function RegistryForm(props: {
   Component: React.ComponentType<any>;
@@ -37,26 +20,25 @@ function RegistryForm(props: {
   submitLabel: string;
   onSubmit: (values: CodeValues) => void;
 }) {
-  const form = useMemo(() => createForm(), [props.Component]);
-  const { Component } = props;
   return (
-    <FormProvider form={form}>
-      <Space direction="vertical" style={{ width: '100%' }}>
-        <Component {...props.props} />
-        <Button
-          type="primary"
-          block
-          loading={props.busy}
-          data-testid="two-factor-registry-submit"
-          onClick={async () => {
-            await form.submit();
-            props.onSubmit({ ...form.values });
-          }}
-        >
-          {props.submitLabel}
-        </Button>
-      </Space>
-    </FormProvider>
+    <HostRegistryForm
+      Component={props.Component}
+      props={props.props}
+      render={(form, submit) => (
+        <Space direction="vertical" style={{ width: '100%' }}>
+          {form}
+          <Button
+            type="primary"
+            block
+            loading={props.busy}
+            data-testid="two-factor-registry-submit"
+            onClick={async () => props.onSubmit(await submit())}
+          >
+            {props.submitLabel}
+          </Button>
+        </Space>
+      )}
+    />
   );
 }
 

@@ -1,7 +1,7 @@
 /** The audit log: every 2FA event, filtered by type, user and dates. */
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { Button, DatePicker, message, Select, Space, Table, Tag, Tooltip } from 'antd';
-import { useApp } from '@nocobase/client';
+import { useApp } from '../shared/host';
 import { RESOURCES } from '../../constants';
 import { describeError, useCall } from '../shared/api';
 import { describeAgent, EVENT_COLORS, EVENT_LABELS, formatTime, titleOf } from '../shared/format';

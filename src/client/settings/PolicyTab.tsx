@@ -1,7 +1,7 @@
 /** The policy form (design §3); number ranges come from src/shared/limits.ts, as the server's do. */
 import React, { useMemo, useState } from 'react';
 import { Alert, Button, Form, InputNumber, message, Modal, Select, Space, Switch, Typography } from 'antd';
-import { useApp } from '@nocobase/client';
+import { useApp } from '../shared/host';
 import { ERROR_CODES, RESOURCES } from '../../constants';
 import { SETTINGS_RANGES } from '../../shared/limits';
 import { SETTINGS_FIELDS } from '../../shared/settings';

@@ -1,7 +1,7 @@
 /** Every user's 2FA state, searchable, with Enforce / Stop enforcing and Reset. */
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { Button, Input, message, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
-import { useApp } from '@nocobase/client';
+import { useApp } from '../shared/host';
 import { RESOURCES } from '../../constants';
 import { describeError, useCall } from '../shared/api';
 import { formatTime, reasonLabel, titleOf } from '../shared/format';

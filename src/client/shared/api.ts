@@ -3,7 +3,7 @@
  * one translated sentence per error code of src/constants.ts.
  */
 import { useMemo } from 'react';
-import { APIClient, useAPIClient } from '@nocobase/client';
+import { APIClient, useAPIClient } from './host';
 import { ERROR_CODES } from '../../constants';
 import type { T } from './i18n';
 

@@ -5,7 +5,7 @@
  * The token is asked for at each request, so once the page is left or the challenge is over,
  * nothing more carries it; requests to any other host never do.
  */
-import type { APIClient, AxiosLike, RequestConfig } from '@nocobase/client';
+import type { APIClient, AxiosLike, RequestConfig } from './host';
 import { HEADER_CHALLENGE } from '../../constants';
 
 // What axios treats as absolute (anything else goes after the base URL, "twoFactor:verify" too).

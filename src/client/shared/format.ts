@@ -1,5 +1,5 @@
 /** How values read on screen: times, titles, audit events, reasons, browsers, the app's paths. */
-import type { Application } from '@nocobase/client';
+import type { HostApp as Application } from './host';
 import { EVENT_TYPES } from '../../constants';
 import { describeBrowser } from '../../shared/user-agent';
 import type { T } from './i18n';

@@ -1,6 +1,6 @@
 /** Translation in the plugin's namespace, for code with the app at hand and for components. */
 import { useMemo } from 'react';
-import { Application, useApp } from '@nocobase/client';
+import { HostApp as Application, useApp } from './host';
 import { NAMESPACE } from '../../constants';
 
 export type T = (key: string, options?: Record<string, unknown>) => string;

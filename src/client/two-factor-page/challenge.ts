@@ -1,6 +1,6 @@
 /** What the /2fa page works with: the challenge described by the server, and its API client. */
 import { useMemo } from 'react';
-import { APIClient, useApp } from '@nocobase/client';
+import { APIClient, useApp } from '../shared/host';
 import { RESOURCES, Stage } from '../../constants';
 import { apiCaller, Result, VerifierView } from '../shared/api';
 import { challengeClient } from '../shared/challenge-client';

@@ -3,7 +3,7 @@
  * sign-in page with a message. Both keep only a path of this app (F4: no open redirect).
  */
 import { useMemo } from 'react';
-import { useApp } from '@nocobase/client';
+import { useApp } from '../shared/host';
 import { publicPath } from '../shared/format';
 import { clearPending, leaveFlash, Pending } from '../shared/pending';
 import { AFTER_SIGN_IN, appPath, safeRedirect } from '../shared/redirect';

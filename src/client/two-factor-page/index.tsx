@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useMemo, useState } from 'react';
 import { Spin } from 'antd';
-import { APIClientProvider } from '@nocobase/client';
+import { APIClientProvider } from '../shared/host';
 import { describeError } from '../shared/api';
 import { useT } from '../shared/i18n';
 import { readPending } from '../shared/pending';

@@ -5,7 +5,7 @@
  */
 import React, { useState } from 'react';
 import { Alert, Button, message, Modal, Space, Typography } from 'antd';
-import { useApp } from '@nocobase/client';
+import { useApp } from '../shared/host';
 import { RESOURCES } from '../../constants';
 import { CodesPanel } from '../factors/backup-codes';
 import { CodeValues, factorUi } from '../factors';

@@ -4,7 +4,7 @@
  */
 import React, { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, List, Space, Spin, Tag, Typography } from 'antd';
-import { useApp } from '@nocobase/client';
+import { useApp } from '../shared/host';
 import { RESOURCES } from '../../constants';
 import { describeError, useCall, VerifierView } from '../shared/api';
 import { reasonLabel, titleOf } from '../shared/format';

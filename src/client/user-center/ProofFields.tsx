@@ -1,7 +1,7 @@
 /** Fresh proof for a change: the password, or a current code of a bound method that can give one here. */
 import React from 'react';
 import { Input, Radio, Space, Typography } from 'antd';
-import { useApp } from '@nocobase/client';
+import { useApp } from '../shared/host';
 import type { VerifierView } from '../shared/api';
 import { titleOf } from '../shared/format';
 import { useT } from '../shared/i18n';

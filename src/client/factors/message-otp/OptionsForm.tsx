@@ -1,44 +1,41 @@
 /** An email-otp verifier's options under Settings → Verification; ranges from src/shared/limits.ts. */
 import React from 'react';
-import { SchemaComponent } from '@nocobase/client';
 import { EMAIL_OTP_LIMITS } from '../../../shared/limits';
+import { OptionFields } from '../../shared/host';
 import { useT } from '../../shared/i18n';
-import { field, note } from '../schema-field';
+import type { OptionField } from '../../shared/option-fields';
 
-const range = (limit: { min: number; max: number; default: number }) => ({
-  type: 'number',
-  default: limit.default,
-  'x-component-props': { min: limit.min, max: limit.max, precision: 0 },
-});
+const range = (limit: { min: number; max: number; default: number }) => ({ default: limit.default, min: limit.min, max: limit.max });
 
 export function EmailOptionsForm() {
   const t = useT();
   const L = EMAIL_OTP_LIMITS;
-  const properties = {
-    channel: field(t('Email channel'), 'RemoteSelect', {
+  const fields: OptionField[] = [
+    {
+      name: 'channel',
+      label: t('Email channel'),
+      kind: 'remote-select',
       required: true,
-      'x-component-props': {
-        manual: false,
-        fieldNames: { label: 'title', value: 'name' },
-        service: { resource: 'notificationChannels', params: { filter: { notificationType: 'email' } } },
-      },
-      description: note(t('A notification channel of type Email (Settings → Notification manager).')),
-    }),
-    ownAddressOnly: field(t('Only the account’s email address at sign-in'), 'Checkbox', {
-      type: 'boolean',
-      description: note(t('While setting up at sign-in, codes go only to the email address of the account. Signed-in users who confirm their password may still add another address.')),
-    }),
-    codeLength: field(t('Code length'), 'InputNumber', range(L.codeLength)),
-    lifetime: field(t('Code lifetime (seconds)'), 'InputNumber', range(L.lifetime)),
-    resendInterval: field(t('Resend interval (seconds)'), 'InputNumber', range(L.resendInterval)),
-    subject: field(t('Subject'), 'Input', {
-      'x-component-props': { maxLength: L.subjectMaxLength },
-      description: note(t('Leave empty for the default, translated to the user’s language.')),
-    }),
-    body: field(t('Message'), 'Input.TextArea', {
-      'x-component-props': { maxLength: L.bodyMaxLength, autoSize: { minRows: 3 } },
-      description: note(t('Placeholders: {{code}}, {{minutes}} and {{email}}. Leave empty for the default.', { code: '{{code}}', minutes: '{{minutes}}', email: '{{email}}' })),
-    }),
-  };
-  return <SchemaComponent schema={{ type: 'void', properties }} />;
+      remote: { resource: 'notificationChannels', filter: { notificationType: 'email' }, label: 'title', value: 'name' },
+      help: t('A notification channel of type Email (Settings → Notification manager).'),
+    },
+    {
+      name: 'ownAddressOnly',
+      label: t('Only the account’s email address at sign-in'),
+      kind: 'checkbox',
+      help: t('While setting up at sign-in, codes go only to the email address of the account. Signed-in users who confirm their password may still add another address.'),
+    },
+    { name: 'codeLength', label: t('Code length'), kind: 'number', ...range(L.codeLength) },
+    { name: 'lifetime', label: t('Code lifetime (seconds)'), kind: 'number', ...range(L.lifetime) },
+    { name: 'resendInterval', label: t('Resend interval (seconds)'), kind: 'number', ...range(L.resendInterval) },
+    { name: 'subject', label: t('Subject'), kind: 'text', maxLength: L.subjectMaxLength, help: t('Leave empty for the default, translated to the user’s language.') },
+    {
+      name: 'body',
+      label: t('Message'),
+      kind: 'textarea',
+      maxLength: L.bodyMaxLength,
+      help: t('Placeholders: {{code}}, {{minutes}} and {{email}}. Leave empty for the default.', { code: '{{code}}', minutes: '{{minutes}}', email: '{{email}}' }),
+    },
+  ];
+  return <OptionFields fields={fields} />;
 }

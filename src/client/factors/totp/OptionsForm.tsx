@@ -1,35 +1,34 @@
 /** A TOTP verifier's options under Settings → Verification; ranges from src/shared/limits.ts. */
 import React from 'react';
-import { SchemaComponent } from '@nocobase/client';
 import { TOTP_LIMITS } from '../../../shared/limits';
+import { OptionFields } from '../../shared/host';
 import { useT } from '../../shared/i18n';
-import { field, note } from '../schema-field';
+import type { OptionField } from '../../shared/option-fields';
 
 export function OptionsForm() {
   const t = useT();
   const { algorithms, digits, period, window } = TOTP_LIMITS;
-  const properties = {
-    algorithm: field(t('Algorithm'), 'Select', {
+  const fields: OptionField[] = [
+    {
+      name: 'algorithm',
+      label: t('Algorithm'),
+      kind: 'select',
       default: algorithms[0],
-      enum: algorithms.map((v) => ({ value: v, label: v })),
-      description: note(t('SHA1 works with every authenticator app; some apps ignore other algorithms.')),
-    }),
-    digits: field(t('Digits'), 'Radio.Group', { type: 'number', default: digits[0], enum: digits.map((v) => ({ value: v, label: String(v) })) }),
-    period: field(t('Period (seconds)'), 'InputNumber', {
-      type: 'number',
-      default: period.default,
-      'x-component-props': { min: period.min, max: period.max, precision: 0 },
-    }),
-    window: field(t('Accepted clock drift (steps)'), 'InputNumber', {
-      type: 'number',
+      choices: algorithms.map((v) => ({ value: v, label: v })),
+      help: t('SHA1 works with every authenticator app; some apps ignore other algorithms.'),
+    },
+    { name: 'digits', label: t('Digits'), kind: 'radio', default: digits[0], choices: digits.map((v) => ({ value: v, label: String(v) })) },
+    { name: 'period', label: t('Period (seconds)'), kind: 'number', default: period.default, min: period.min, max: period.max },
+    {
+      name: 'window',
+      label: t('Accepted clock drift (steps)'),
+      kind: 'number',
       default: window.default,
-      'x-component-props': { min: window.min, max: window.max, precision: 0 },
-      description: note(t('How many periods before and after the current one are accepted.')),
-    }),
-    issuer: field(t('Issuer shown in the app'), 'Input', {
-      'x-component-props': { maxLength: TOTP_LIMITS.issuerMaxLength },
-      description: note(t('Defaults to the system title.')),
-    }),
-  };
-  return <SchemaComponent schema={{ type: 'void', properties }} />;
+      min: window.min,
+      max: window.max,
+      help: t('How many periods before and after the current one are accepted.'),
+    },
+    { name: 'issuer', label: t('Issuer shown in the app'), kind: 'text', maxLength: TOTP_LIMITS.issuerMaxLength, help: t('Defaults to the system title.') },
+  ];
+  return <OptionFields fields={fields} />;
 }

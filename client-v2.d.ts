@@ -1,0 +1,2 @@
+declare const PluginTwoFactorAuthClientV2: any;
+export default PluginTwoFactorAuthClientV2;

@@ -30,6 +30,8 @@ export const COLLECTIONS = {
   seenDevices: 'twoFactorSeenDevices',
   trustedDevices: 'twoFactorTrustedDevices',
   events: 'twoFactorEvents',
+  webauthnCredentials: 'twoFactorWebauthnCredentials',
+  webauthnCeremonies: 'twoFactorWebauthnCeremonies',
 } as const;
 
 /** Trusted-device cookie: `nb_2fa_device_<appName>` (design §5). */
@@ -40,6 +42,8 @@ export const FACTOR_TYPES = {
   emailOtp: 'email-otp',
   /** plugin-verification's own SMS type, driven through our OTP engine. */
   smsOtp: 'sms-otp',
+  /** Security keys and passkeys. */
+  webauthn: 'webauthn',
 } as const;
 
 /** The verifier created on install. */

@@ -49,3 +49,13 @@ export const SMS_OTP_LIMITS = {
   lifetime: { min: 60, max: 3600, default: 300 },
   resendInterval: { min: 10, max: 600, default: 60 },
 } as const;
+
+/** Options of a webauthn verifier, and the names users give their keys. */
+export const WEBAUTHN_LIMITS = {
+  userVerification: ['discouraged', 'preferred', 'required'],
+  timeout: { min: 10_000, max: 600_000, default: 60_000 },
+  rpNameMaxLength: 100,
+  rpIdMaxLength: 253,
+  origins: { maxItems: 20, maxLength: 300 },
+  keyName: { min: 1, max: 64 },
+} as const;

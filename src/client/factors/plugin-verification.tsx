@@ -20,6 +20,12 @@ function UseOurPage() {
   return <Alert type="info" showIcon message={t('Set this up in the personal center: Two-factor authentication.')} />;
 }
 
+/** Types with nothing to type (security keys) are managed on our screens only. */
+function ManageOnOurPage() {
+  const t = useT();
+  return <Alert type="info" showIcon message={t('Manage this in the personal center: Two-factor authentication.')} />;
+}
+
 export function registerVerificationTypes(app: Application) {
   const manager = app.pm.get('verification')?.verificationManager;
   if (!manager) return;
@@ -27,7 +33,7 @@ export function registerVerificationTypes(app: Application) {
     // Types with no options form of ours (sms-otp) are plugin-verification's own.
     if (!ui.OptionsForm || manager.getVerification(type)) continue;
     manager.registerVerificationType(type, {
-      components: { AdminSettingsForm: ui.OptionsForm, VerificationForm: CodeVerificationForm, BindForm: UseOurPage },
+      components: { AdminSettingsForm: ui.OptionsForm, VerificationForm: ui.noCode ? ManageOnOurPage : CodeVerificationForm, BindForm: UseOurPage },
     });
   }
 }

@@ -3,7 +3,7 @@
  * for it. Screens look the type up (./index.ts) and never ask which type it is.
  */
 import type { ComponentType } from 'react';
-import type { Result, VerifierView } from '../shared/api';
+import type { CredentialView, Result, VerifierView } from '../shared/api';
 
 /** A code, and whatever else a third-party form gathered. */
 export interface CodeValues {
@@ -36,14 +36,29 @@ export interface VerifyPanelProps {
   busy: boolean;
   /** A code to the bound receiver (message types). */
   sendCode: () => Promise<Result<any>>;
+  /** Begin a verification the server prepares first (verifyStart: a security key's options). */
+  start: () => Promise<Result<any>>;
   submit: (values: CodeValues) => void;
   setError: (error: string | null) => void;
+  /** Nothing may be sent now (the user is locked out): the panel's inputs are disabled. */
+  disabled?: boolean;
 }
 
 export interface ReceiverFieldProps {
   verifier: VerifierView;
   value: string;
   onChange: (value: string) => void;
+}
+
+/** The several credentials of one verifier (security keys), under its row in the personal center. */
+export interface CredentialsProps {
+  verifier: VerifierView;
+  /** Open the setup of one more credential (fresh proof first). */
+  onAdd: () => void;
+  /** Open the removal of one credential (fresh proof first). */
+  onRemove: (credential: CredentialView) => void;
+  /** Something changed (a rename): read the list again. */
+  onChange: () => void;
 }
 
 export interface FactorUi {
@@ -58,4 +73,8 @@ export interface FactorUi {
    * in the personal center (nothing sends it there).
    */
   sendsCodes?: boolean;
+  /** Nothing is typed (security keys): no code of it can prove who you are in the personal center. */
+  noCode?: boolean;
+  /** The type keeps several credentials per user: the personal center lists them with this. */
+  Credentials?: ComponentType<CredentialsProps>;
 }

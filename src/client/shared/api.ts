@@ -27,6 +27,19 @@ export interface VerifierView {
   bound: boolean;
   boundInfo: string | null;
   codeLength?: number | null;
+  /** The user's credentials, for types that keep several (security keys); twoFactorMe:get only. */
+  credentials?: CredentialView[];
+}
+
+/** One security key of the user, as twoFactorMe:get lists it. */
+export interface CredentialView {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  deviceType?: string | null;
+  backedUp?: boolean;
+  transports?: string[];
 }
 
 /**
@@ -96,6 +109,12 @@ export function describeError(t: T, error: ApiError): string {
     case ERROR_CODES.USE_TWO_FACTOR_PAGE:
       return t('Set up this verification method from the two-factor authentication page.');
     case ERROR_CODES.BAD_REQUEST:
+      // Security keys: the app was opened by an IP address, which WebAuthn cannot use.
+      if (error.reason === 'rp_id_ip') {
+        return t('Security keys cannot be used at this address ({{host}}). Open the site by its domain name over HTTPS, or ask your administrator.', {
+          host: typeof window === 'undefined' ? '' : window.location.host,
+        });
+      }
       return t('The request is invalid.') + (error.reason ? ` (${error.field ? `${error.field}: ` : ''}${error.reason})` : '');
     default:
       return error.message || t('Something went wrong. Please try again.');

@@ -38,6 +38,7 @@ export function VerifyStep(props: { pending: Pending; info: ChallengeInfo; call:
           busy={busy}
           setError={setError}
           sendCode={() => call('sendCode', { verifier: v.name })}
+          start={() => call('verifyStart', { verifier: v.name })}
           submit={(values) => submit({ ...values, verifier: v.name })}
         />
       ),

@@ -22,8 +22,9 @@ export function FlowModal(props: { flow: Flow; me: MeView; onClose: (changed: bo
   const app = useApp();
   const t = useT();
   const call = useCall();
-  // Codes sent by message can't prove anything here: nothing sends one in this dialog.
-  const codeVerifiers = me.verifiers.filter((v) => v.bound && !factorUi(v.verificationType).sendsCodes);
+  // Codes sent by message can't prove anything here: nothing sends one in this dialog. Nor can
+  // a type with no code at all (security keys).
+  const codeVerifiers = me.verifiers.filter((v) => v.bound && !factorUi(v.verificationType).sendsCodes && !factorUi(v.verificationType).noCode);
   const [proof, setProof] = useState<Proof>({ method: PASSWORD, secret: '' });
   const [receiver, setReceiver] = useState('');
   const [step, setStep] = useState<'proof' | 'confirm' | 'codes'>('proof');
@@ -35,7 +36,15 @@ export function FlowModal(props: { flow: Flow; me: MeView; onClose: (changed: bo
   const ui = verifier ? factorUi(verifier.verificationType) : null;
   const methodTitle = verifier ? titleOf(app, t, verifier.title) : '';
 
-  const title = flow.kind === 'bind' ? t('Set up {{method}}', { method: methodTitle }) : flow.kind === 'unbind' ? t('Remove {{method}}', { method: methodTitle }) : t('Generate new backup codes');
+  const removing = flow.kind === 'unbind' || flow.kind === 'removeCredential';
+  const title =
+    flow.kind === 'bind'
+      ? t('Set up {{method}}', { method: methodTitle })
+      : flow.kind === 'unbind'
+        ? t('Remove {{method}}', { method: methodTitle })
+        : flow.kind === 'removeCredential'
+          ? t('Remove {{method}}', { method: flow.credential.name })
+          : t('Generate new backup codes');
 
   const startBind = async () => {
     const uuid = receiver.trim();
@@ -64,6 +73,12 @@ export function FlowModal(props: { flow: Flow; me: MeView; onClose: (changed: bo
       const res = await call(`${ME}:unbind`, { verifier: flow.verifier.name, ...proofBody(proof) });
       if (res.ok) {
         message.success(t('{{method}} was removed.', { method: methodTitle }));
+        props.onClose(true);
+      } else setError(describeError(t, res.error));
+    } else if (flow.kind === 'removeCredential') {
+      const res = await call(`${ME}:removeCredential`, { id: flow.credential.id, ...proofBody(proof) });
+      if (res.ok) {
+        message.success(t('{{method}} was removed.', { method: flow.credential.name }));
         props.onClose(true);
       } else setError(describeError(t, res.error));
     } else {
@@ -98,11 +113,12 @@ export function FlowModal(props: { flow: Flow; me: MeView; onClose: (changed: bo
       <Space direction="vertical" size="middle" style={{ width: '100%' }}>
         {flow.kind === 'regenerate' && <Alert type="warning" showIcon message={t('Your current backup codes stop working once the new ones are generated.')} />}
         {flow.kind === 'unbind' && <Typography.Text type="secondary">{t('You will no longer be able to sign in with this method.')}</Typography.Text>}
+        {flow.kind === 'removeCredential' && <Typography.Text type="secondary">{t('You will no longer be able to sign in with this key.')}</Typography.Text>}
         {Receiver && verifier && <Receiver verifier={verifier} value={receiver} onChange={setReceiver} />}
         <ProofFields codeVerifiers={codeVerifiers} value={proof} onChange={setProof} onEnter={proceed} />
         {errorAlert}
-        <Button type="primary" danger={flow.kind === 'unbind'} block loading={busy} onClick={proceed} data-testid="two-factor-proceed">
-          {flow.kind === 'unbind' ? t('Remove') : flow.kind === 'regenerate' ? t('Generate') : ui?.sendsCodes ? t('Send code') : t('Continue')}
+        <Button type="primary" danger={removing} block loading={busy} onClick={proceed} data-testid="two-factor-proceed">
+          {removing ? t('Remove') : flow.kind === 'regenerate' ? t('Generate') : ui?.sendsCodes ? t('Send code') : t('Continue')}
         </Button>
       </Space>
     );

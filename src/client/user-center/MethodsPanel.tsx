@@ -6,6 +6,7 @@ import React, { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, List, Space, Spin, Tag, Typography } from 'antd';
 import { useApp } from '../shared/host';
 import { RESOURCES } from '../../constants';
+import { factorUi } from '../factors';
 import { describeError, useCall, VerifierView } from '../shared/api';
 import { reasonLabel, titleOf } from '../shared/format';
 import { useT } from '../shared/i18n';
@@ -59,32 +60,47 @@ export function MethodsPanel() {
         bordered
         dataSource={me.verifiers}
         locale={{ emptyText: t('No verification method is offered. Ask your administrator.') }}
-        renderItem={(v: VerifierView) => (
-          <List.Item
-            data-testid={`two-factor-method-${v.name}`}
-            actions={[
-              v.bound ? (
-                <a key="remove" onClick={() => setFlow({ kind: 'unbind', verifier: v })} data-testid={`two-factor-remove-${v.name}`}>
-                  {t('Remove')}
-                </a>
-              ) : (
-                <a key="bind" onClick={() => setFlow({ kind: 'bind', verifier: v })} data-testid={`two-factor-bind-${v.name}`}>
-                  {t('Set up')}
-                </a>
-              ),
-            ]}
-          >
-            <List.Item.Meta
-              title={
-                <Space>
-                  {titleOf(app, t, v.title)}
-                  {v.bound ? <Tag color="success">{t('Configured')}</Tag> : <Tag>{t('Not configured')}</Tag>}
-                </Space>
-              }
-              description={v.bound && v.boundInfo ? v.boundInfo : undefined}
-            />
-          </List.Item>
-        )}
+        renderItem={(v: VerifierView) => {
+          // A type with several credentials (security keys) lists them, each removable.
+          const { Credentials } = factorUi(v.verificationType);
+          return (
+            <List.Item
+              data-testid={`two-factor-method-${v.name}`}
+              actions={[
+                v.bound ? (
+                  <a key="remove" onClick={() => setFlow({ kind: 'unbind', verifier: v })} data-testid={`two-factor-remove-${v.name}`}>
+                    {Credentials ? t('Remove all') : t('Remove')}
+                  </a>
+                ) : (
+                  <a key="bind" onClick={() => setFlow({ kind: 'bind', verifier: v })} data-testid={`two-factor-bind-${v.name}`}>
+                    {t('Set up')}
+                  </a>
+                ),
+              ]}
+            >
+              <List.Item.Meta
+                title={
+                  <Space>
+                    {titleOf(app, t, v.title)}
+                    {v.bound ? <Tag color="success">{t('Configured')}</Tag> : <Tag>{t('Not configured')}</Tag>}
+                  </Space>
+                }
+                description={
+                  v.bound && Credentials ? (
+                    <Credentials
+                      verifier={v}
+                      onAdd={() => setFlow({ kind: 'bind', verifier: v })}
+                      onRemove={(credential) => setFlow({ kind: 'removeCredential', verifier: v, credential })}
+                      onChange={load}
+                    />
+                  ) : v.bound && v.boundInfo ? (
+                    v.boundInfo
+                  ) : undefined
+                }
+              />
+            </List.Item>
+          );
+        }}
       />
 
       <SectionHeader

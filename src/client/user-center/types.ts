@@ -1,5 +1,5 @@
 /** What twoFactorMe:get answers, and the dialogs the personal center opens. */
-import type { VerifierView } from '../shared/api';
+import type { CredentialView, VerifierView } from '../shared/api';
 
 export interface DeviceView {
   id: number;
@@ -19,4 +19,8 @@ export interface MeView {
   trustedDevices: DeviceView[];
 }
 
-export type Flow = { kind: 'bind' | 'unbind'; verifier: VerifierView } | { kind: 'regenerate' };
+export type Flow =
+  | { kind: 'bind' | 'unbind'; verifier: VerifierView }
+  /** One credential of a type that keeps several (a security key). */
+  | { kind: 'removeCredential'; verifier: VerifierView; credential: CredentialView }
+  | { kind: 'regenerate' };

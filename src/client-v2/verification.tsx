@@ -34,6 +34,12 @@ function UseOurPage() {
   );
 }
 
+/** Types with nothing to type (security keys) are managed on our screens only. */
+function ManageOnOurPage() {
+  const t = useT();
+  return <Alert type="info" showIcon message={t('Manage this in the personal center: Two-factor authentication.')} />;
+}
+
 const loader = (Component: React.ComponentType<any>) => async () => ({ default: Component });
 
 export function registerVerificationTypesV2(app: HostApp) {
@@ -45,7 +51,7 @@ export function registerVerificationTypesV2(app: HostApp) {
     manager.registerVerificationType(type, {
       components: {
         AdminSettingsFormLoader: loader(ui.OptionsForm),
-        VerificationFormLoader: loader(CodeVerificationForm),
+        VerificationFormLoader: loader(ui.noCode ? ManageOnOurPage : CodeVerificationForm),
         BindFormLoader: loader(UseOurPage),
       },
     });

@@ -65,7 +65,7 @@ function BindPanel(props: BindPanelProps) {
       ) : (
         <>
           <Typography.Text>{t('Enter the code:')}</Typography.Text>
-          <CodeInput length={verifier.codeLength} disabled={props.busy} onSubmit={(code) => props.confirm({ code })} />
+          <CodeInput length={verifier.codeLength} disabled={props.busy} busy={props.busy} submitLabel={t('Confirm')} onSubmit={(code) => props.confirm({ code })} />
         </>
       )}
     </Space>
@@ -88,7 +88,13 @@ function VerifyPanel(props: VerifyPanelProps) {
           onSubmit={props.submit}
         />
       ) : (
-        <CodeInput length={verifier.codeLength} disabled={props.busy} onSubmit={(code) => props.submit({ code })} />
+        <CodeInput
+          length={verifier.codeLength}
+          disabled={props.busy || props.disabled}
+          busy={props.busy}
+          submitLabel={t('Verify')}
+          onSubmit={(code) => props.submit({ code })}
+        />
       )}
     </Space>
   );

@@ -7,15 +7,12 @@ import { describeError, useCall } from '../shared/api';
 import { describeAgent, EVENT_COLORS, EVENT_LABELS, formatTime, titleOf } from '../shared/format';
 import { useT } from '../shared/i18n';
 import type { SettingsView } from './types';
+import { eventSentence } from './event-details';
 import { usePaging } from './use-paging';
 
 /** How the server names backup codes where a verifier name is expected. */
 const BACKUP_CODE = 'backup-code';
 
-const detailText = (detail: Record<string, unknown> | null) =>
-  Object.entries(detail || {})
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? JSON.stringify(v) : String(v)}`)
-    .join(' · ');
 
 export function AuditLogTab(props: { settings: SettingsView }) {
   const app = useApp();
@@ -96,7 +93,7 @@ export function AuditLogTab(props: { settings: SettingsView }) {
           '—'
         ),
     },
-    { title: t('Details'), dataIndex: 'detail', key: 'detail', ellipsis: true, render: (v: any) => detailText(v) || '—' },
+    { title: t('Details'), key: 'detail', width: '32%', render: (_: unknown, row: any) => <span data-testid="event-detail">{eventSentence(t, row) || '—'}</span> },
   ];
 
   return (

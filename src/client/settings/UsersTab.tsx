@@ -4,7 +4,7 @@ import { Button, Input, message, Modal, Popconfirm, Select, Space, Table, Tag, T
 import { useApp } from '../shared/host';
 import { RESOURCES } from '../../constants';
 import { describeError, useCall } from '../shared/api';
-import { formatTime, reasonLabel, titleOf } from '../shared/format';
+import { formatTime, reasonLabel, shownReasons, titleOf } from '../shared/format';
 import { useT } from '../shared/i18n';
 import type { SettingsView } from './types';
 import { usePaging } from './use-paging';
@@ -71,6 +71,14 @@ export function UsersTab(props: { settings: SettingsView }) {
     load();
   };
 
+  const unlock = async (row: any) => {
+    const res = await call(`${RESOURCES.users}:unlock`, { userId: row.id });
+    if (!res.ok) return message.error(describeError(t, res.error));
+    message.success(t('{{name}} can verify again.', { name: nameOf(row) }));
+    load();
+  };
+  const isLocked = (row: any) => !!row.lockedUntil && new Date(row.lockedUntil).getTime() > Date.now();
+
   const signOutUnverified = async () => {
     const res = await call<{ users: number; sessions: number }>(`${RESOURCES.users}:signOutUnverified`, {});
     if (!res.ok) return message.error(describeError(t, res.error));
@@ -93,13 +101,21 @@ export function UsersTab(props: { settings: SettingsView }) {
     {
       title: t('Status'),
       key: 'status',
-      render: (_: unknown, row: any) =>
-        row.verifiers.length ? <Tag color="success">{t('On')}</Tag> : row.required ? <Tag color="warning">{t('Not set up')}</Tag> : <Tag>{t('Not required')}</Tag>,
+      render: (_: unknown, row: any) => (
+        <Space size={4} wrap>
+          {row.verifiers.length ? <Tag color="success">{t('On')}</Tag> : row.required ? <Tag color="warning">{t('Not set up')}</Tag> : <Tag>{t('Not required')}</Tag>}
+          {isLocked(row) && (
+            <Tag color="error" data-testid={`users-locked-${row.id}`}>
+              {t('Locked until {{time}}', { time: formatTime(row.lockedUntil) })}
+            </Tag>
+          )}
+        </Space>
+      ),
     },
     {
       title: t('Required because'),
       key: 'why',
-      render: (_: unknown, row: any) => (row.required ? row.requiredBecause.map((r: string) => <Tag key={r}>{reasonLabel(t, r, 'admin')}</Tag>) : '—'),
+      render: (_: unknown, row: any) => (row.required ? shownReasons(row.requiredBecause).map((r: string) => <Tag key={r}>{reasonLabel(t, r, 'admin')}</Tag>) : '—'),
     },
     {
       title: t('Methods'),
@@ -115,6 +131,17 @@ export function UsersTab(props: { settings: SettingsView }) {
       // Both links on one line, whatever the language.
       render: (_: unknown, row: any) => (
         <Space size="middle" style={{ whiteSpace: 'nowrap' }}>
+          {isLocked(row) && (
+            <Popconfirm
+              title={t('Unlock {{name}}?', { name: nameOf(row) })}
+              description={t('They can enter codes again at once; their count of wrong codes starts over.')}
+              okText={t('Unlock')}
+              cancelText={t('Cancel')}
+              onConfirm={() => unlock(row)}
+            >
+              <a data-testid={`users-unlock-${row.id}`}>{t('Unlock')}</a>
+            </Popconfirm>
+          )}
           {row.enforced ? (
             <Popconfirm title={t('Stop requiring 2FA for {{name}}?', { name: nameOf(row) })} okText={t('Confirm')} cancelText={t('Cancel')} onConfirm={() => setEnforced(row, false)}>
               <a data-testid={`users-unenforce-${row.id}`}>{t('Stop enforcing')}</a>

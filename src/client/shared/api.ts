@@ -73,17 +73,37 @@ export function useCall(): Caller {
   return useMemo(() => apiCaller(api), [api]);
 }
 
+/** "1 attempt left." / "3 attempts left." / "No attempts left."; nothing when the server gave no count. */
+export function attemptsLeftText(t: T, count: number | undefined): string {
+  if (count === undefined || count === null) return '';
+  if (count <= 0) return t('No attempts left.');
+  return count === 1 ? t('1 attempt left.') : t('{{count}} attempts left.', { count });
+}
+
+/** "Try again in 1 minute." / "Try again in 12 minutes." (whole minutes, rounded up). */
+export function waitText(t: T, seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return minutes === 1 ? t('Try again in 1 minute.') : t('Try again in {{count}} minutes.', { count: minutes });
+}
+
+/** Whether a refusal used up the challenge's last attempt: the page must start again from the password. */
+export function attemptsUsedUp(error: ApiError): boolean {
+  return (error.code === ERROR_CODES.INVALID_CODE || error.code === ERROR_CODES.CODE_REUSED) && error.attemptsLeft === 0;
+}
+
 /** One clear, translated sentence per error code; the server's own message for anything else. */
 export function describeError(t: T, error: ApiError): string {
   switch (error.code) {
     case ERROR_CODES.INVALID_CODE:
-      return t('The code is incorrect. {{count}} attempts left.', { count: error.attemptsLeft ?? 0 });
+      if (error.reason === 'key_not_accepted') return `${t('Your security key was not accepted.')} ${attemptsLeftText(t, error.attemptsLeft)}`.trim();
+      return `${t('The code is incorrect.')} ${attemptsLeftText(t, error.attemptsLeft)}`.trim();
     case ERROR_CODES.LOCKED:
-      return t('Too many failed attempts. Try again in {{minutes}} minutes.', { minutes: Math.max(1, Math.ceil((error.retryAfter ?? 60) / 60)) });
+      return `${t('Too many failed attempts.')} ${waitText(t, error.retryAfter ?? 60)}`;
     case ERROR_CODES.THROTTLED:
       if (error.reason === 'busy') return t('Too many attempts at the same moment. Please try again.');
       return t('Please wait {{seconds}} seconds before asking for another code.', { seconds: error.retryAfter ?? 60 });
     case ERROR_CODES.CODE_REUSED:
+      if (error.reason === 'backup_code_used') return `${t('This backup code has already been used.')} ${attemptsLeftText(t, error.attemptsLeft)}`.trim();
       return t('This code has already been used. Please wait for a new code.');
     case ERROR_CODES.CHALLENGE_REQUIRED:
     case ERROR_CODES.CHALLENGE_INVALID:
@@ -105,7 +125,9 @@ export function describeError(t: T, error: ApiError): string {
     case ERROR_CODES.SKIP_NOT_ALLOWED:
       return t('Setting up two-factor authentication can no longer be postponed.');
     case ERROR_CODES.ORPHANS_USERS:
-      return t('{{count}} users would be left without an offered verification method.', { count: error.users ?? 0 });
+      return error.users === 1
+        ? t('1 user would be left without an offered verification method.')
+        : t('{{count}} users would be left without an offered verification method.', { count: error.users ?? 0 });
     case ERROR_CODES.USE_TWO_FACTOR_PAGE:
       return t('Set up this verification method from the two-factor authentication page.');
     case ERROR_CODES.BAD_REQUEST:

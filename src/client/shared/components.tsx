@@ -1,10 +1,13 @@
 /** Small pieces every screen uses: the code field and the send/resend button. */
 import React, { useEffect, useRef, useState } from 'react';
-import { Button, Input } from 'antd';
+import { Button, Input, Space, Typography } from 'antd';
 import { describeError, Result } from './api';
 import { useT } from './i18n';
 
-/** A code field that takes focus and submits by itself on the last digit. */
+/**
+ * A code field that takes focus and submits by itself on the last digit (codes of known length)
+ * or on Enter. With `submitLabel` it also shows a submit button, and a line saying how it submits.
+ */
 export function CodeInput(props: {
   length?: number | null;
   disabled?: boolean;
@@ -12,6 +15,10 @@ export function CodeInput(props: {
   placeholder?: string;
   autoFocus?: boolean;
   testId?: string;
+  /** The submit button's label; no button without it. */
+  submitLabel?: string;
+  /** The request is on its way (the button shows it). */
+  busy?: boolean;
 }) {
   const t = useT();
   const [value, setValue] = useState('');
@@ -21,7 +28,7 @@ export function CodeInput(props: {
     submitted.current = code;
     props.onSubmit(code);
   };
-  return (
+  const input = (
     <Input
       size="large"
       autoFocus={props.autoFocus !== false}
@@ -40,6 +47,30 @@ export function CodeInput(props: {
       }}
       onPressEnter={() => submit(value)}
     />
+  );
+  if (!props.submitLabel) return input;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      {input}
+      <Button
+        type="primary"
+        size="large"
+        block
+        loading={props.busy}
+        disabled={props.disabled && !props.busy}
+        data-testid={`${props.testId || 'two-factor-code'}-submit`}
+        onClick={() => {
+          // The button always sends: a code refused once may be sent again on purpose.
+          submitted.current = '';
+          if (value) submit(value);
+        }}
+      >
+        {props.submitLabel}
+      </Button>
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {props.length ? t('The code is sent as soon as you type its last digit.') : t('Press Enter or click {{label}}.', { label: props.submitLabel })}
+      </Typography.Text>
+    </Space>
   );
 }
 

@@ -66,6 +66,15 @@ export function reasonLabel(t: T, reason: string, reader: 'admin' | 'self'): str
   return t('Role: {{role}}', { role: reason.replace(/^role:/, '') });
 }
 
+/**
+ * The reasons worth showing: "opt-in" only when nothing else requires the user (someone who set up
+ * a method under "enforce for all" did not opt in to anything).
+ */
+export function shownReasons(reasons: string[]): string[] {
+  const others = reasons.filter((r) => r !== 'opt-in');
+  return others.length ? others : reasons;
+}
+
 /** "Chrome · Windows" from a user agent; a dash for none. */
 export function describeAgent(userAgent: string | null | undefined): string {
   return userAgent ? describeBrowser(userAgent, ' · ') : '—';

@@ -8,6 +8,7 @@ import { useT } from '../shared/i18n';
 import type { Pending } from '../shared/pending';
 import type { ChallengeInfo, Session, TwoFactorCall } from './challenge';
 import type { Exits } from './exits';
+import { AttemptsUsedUp, BackToSignIn, LockedNotice, useStepState } from './StepParts';
 
 export function BindStep(props: { pending: Pending; info: ChallengeInfo; call: TwoFactorCall; exits: Exits }) {
   const { info, call, pending, exits } = props;
@@ -15,7 +16,7 @@ export function BindStep(props: { pending: Pending; info: ChallengeInfo; call: T
   const [choice, setChoice] = useState<string>(info.verifiers[0]?.name);
   const [started, setStarted] = useState<Record<string, any> | null>(null);
   const [receiver, setReceiver] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, lockedUntil, ended, refuse } = useStepState(info.lockedUntil);
   const [busy, setBusy] = useState(false);
   const [session, setSession] = useState<Session | null>(null);
   const verifier = info.verifiers.find((v) => v.name === choice);
@@ -26,7 +27,7 @@ export function BindStep(props: { pending: Pending; info: ChallengeInfo; call: T
     const res = await call('bindStart', { verifier: choice, ...(uuid ? { uuid } : {}) });
     if (res.ok) setStarted(res.data);
     else if (res.status === 401) exits.backToSignIn(describeError(t, res.error));
-    else setError(describeError(t, res.error));
+    else refuse(res.error);
     return res;
   };
 
@@ -34,7 +35,7 @@ export function BindStep(props: { pending: Pending; info: ChallengeInfo; call: T
     setBusy(true);
     const res = await call<Session>('bind', { ...values, verifier: choice });
     setBusy(false);
-    if (!res.ok) return res.status === 401 ? exits.backToSignIn(describeError(t, res.error)) : setError(describeError(t, res.error));
+    if (!res.ok) return res.status === 401 ? exits.backToSignIn(describeError(t, res.error)) : refuse(res.error);
     if (res.data.backupCodes?.length) setSession(res.data);
     else exits.complete(pending, res.data);
   };
@@ -42,6 +43,14 @@ export function BindStep(props: { pending: Pending; info: ChallengeInfo; call: T
   if (session) return <CodesPanel codes={session.backupCodes || []} onDone={() => exits.complete(pending, session)} />;
   const skippable = info.skippableUntil && new Date(info.skippableUntil).getTime() > Date.now();
   const { BindPanel } = factorUi(verifier?.verificationType);
+  if (ended) {
+    return (
+      <Space direction="vertical" size="middle" style={{ width: '100%' }}>
+        <Typography.Title level={4}>{t('Set up two-factor authentication')}</Typography.Title>
+        <AttemptsUsedUp reason={ended} exits={exits} />
+      </Space>
+    );
+  }
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <Typography.Title level={4}>{t('Set up two-factor authentication')}</Typography.Title>
@@ -67,19 +76,23 @@ export function BindStep(props: { pending: Pending; info: ChallengeInfo; call: T
           </Space>
         </Radio.Group>
       )}
+      {lockedUntil && <LockedNotice until={lockedUntil} />}
       {verifier && (
-        <BindPanel
-          key={verifier.name}
-          verifier={verifier}
-          step="sign-in"
-          started={started}
-          start={start}
-          receiver={receiver}
-          setReceiver={setReceiver}
-          confirm={confirm}
-          busy={busy}
-          setError={setError}
-        />
+        // While locked, nothing in the panel can be used (third-party forms included).
+        <fieldset disabled={!!lockedUntil} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
+          <BindPanel
+            key={verifier.name}
+            verifier={verifier}
+            step="sign-in"
+            started={started}
+            start={start}
+            receiver={receiver}
+            setReceiver={setReceiver}
+            confirm={confirm}
+            busy={busy}
+            setError={setError}
+          />
+        </fieldset>
       )}
       {error && <Alert type="error" showIcon message={error} data-testid="two-factor-error" />}
       {skippable && (
@@ -97,6 +110,7 @@ export function BindStep(props: { pending: Pending; info: ChallengeInfo; call: T
           </Button>
         </>
       )}
+      <BackToSignIn exits={exits} />
     </Space>
   );
 }

@@ -11,7 +11,8 @@ import type { Session } from './challenge';
 
 export interface Exits {
   complete(pending: Pending, session: Session): void;
-  backToSignIn(reason: string): void;
+  /** With a reason, the sign-in page shows it once. */
+  backToSignIn(reason?: string): void;
 }
 
 export function useExits(): Exits {
@@ -28,7 +29,7 @@ export function useExits(): Exits {
       },
       backToSignIn(reason) {
         clearPending();
-        leaveFlash(reason);
+        if (reason) leaveFlash(reason);
         window.location.replace(`${base}signin?redirect=${encodeURIComponent(appPath(target(), base))}`);
       },
     };

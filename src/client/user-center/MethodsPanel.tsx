@@ -42,6 +42,9 @@ export function MethodsPanel() {
 
   return (
     <div data-testid="two-factor-me">
+      <Typography.Paragraph type="secondary" data-testid="two-factor-me-intro">
+        {t('The one place for your second sign-in step: the methods you verify with, your backup codes and the devices you trust.')}
+      </Typography.Paragraph>
       {on ? (
         <Alert
           type="success"

@@ -2,10 +2,11 @@
  * Personal center → "Two-factor authentication": the user-center menu entry, which closes the
  * menu and opens a drawer (like NocoBase's own items). The drawer's content loads on first open.
  */
-import React, { lazy, Suspense, useContext, useState } from 'react';
+import React, { lazy, Suspense, useContext, useEffect, useState } from 'react';
 import { Drawer, Spin } from 'antd';
 import { DropdownVisibleContext, SchemaSettingsItem } from '@nocobase/client';
 import { useT } from '../shared/i18n';
+import { onOpenPersonalCenter } from '../shared/personal-center';
 
 const MethodsPanel = lazy(() => import('./MethodsPanel'));
 
@@ -13,6 +14,8 @@ export function TwoFactorMenuItem() {
   const t = useT();
   const dropdown = useContext(DropdownVisibleContext) as any;
   const [open, setOpen] = useState(false);
+  // Opened from elsewhere too: the pointer our types show on plugin-verification's page.
+  useEffect(() => onOpenPersonalCenter(() => setOpen(true)), []);
   return (
     <>
       <SchemaSettingsItem eventKey="two-factor" title={t('Two-factor authentication')}>

@@ -31,7 +31,14 @@ export function BindPanel(props: BindPanelProps) {
       {sent}
       {started && <Typography.Text>{t('Enter the code:')}</Typography.Text>}
       {started && (
-        <CodeInput length={verifier.codeLength} disabled={props.busy} onSubmit={(code) => props.confirm({ code })} autoFocus={props.step !== 'sign-in'} />
+        <CodeInput
+          length={verifier.codeLength}
+          disabled={props.busy}
+          busy={props.busy}
+          submitLabel={t('Confirm')}
+          onSubmit={(code) => props.confirm({ code })}
+          autoFocus={props.step !== 'sign-in'}
+        />
       )}
     </Space>
   );

@@ -12,7 +12,13 @@ export function VerifyPanel(props: VerifyPanelProps) {
     <Space direction="vertical" style={{ width: '100%' }}>
       <Typography.Text type="secondary">{t('Send a code to {{receiver}} and enter it below.', { receiver: verifier.boundInfo || '' })}</Typography.Text>
       <SendCodeButton onSend={props.sendCode} setError={props.setError} />
-      <CodeInput length={verifier.codeLength} disabled={props.busy} onSubmit={(code) => props.submit({ code })} />
+      <CodeInput
+        length={verifier.codeLength}
+        disabled={props.busy || props.disabled}
+        busy={props.busy}
+        submitLabel={t('Verify')}
+        onSubmit={(code) => props.submit({ code })}
+      />
     </Space>
   );
 }

@@ -19,7 +19,7 @@ export function BindPanel(props: BindPanelProps) {
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <TotpSetup qrCode={started.qrCode} secret={started.secret} />
       <Typography.Text>{t('Enter the code the app shows:')}</Typography.Text>
-      <CodeInput length={verifier.codeLength || 6} disabled={props.busy} onSubmit={(code) => props.confirm({ code })} />
+      <CodeInput length={verifier.codeLength || 6} disabled={props.busy} busy={props.busy} submitLabel={t('Confirm')} onSubmit={(code) => props.confirm({ code })} />
     </Space>
   );
 }

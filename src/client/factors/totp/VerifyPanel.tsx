@@ -10,7 +10,13 @@ export function VerifyPanel(props: VerifyPanelProps) {
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Typography.Text type="secondary">{t('Enter the code from your authenticator app.')}</Typography.Text>
-      <CodeInput length={props.verifier.codeLength} disabled={props.busy} onSubmit={(code) => props.submit({ code })} />
+      <CodeInput
+        length={props.verifier.codeLength}
+        disabled={props.busy || props.disabled}
+        busy={props.busy}
+        submitLabel={t('Verify')}
+        onSubmit={(code) => props.submit({ code })}
+      />
     </Space>
   );
 }

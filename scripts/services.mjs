@@ -1,5 +1,6 @@
 /**
- * Local PostgreSQL and Redis for the test scripts (`npm run test:pg`, `npm run test:cluster`).
+ * Local PostgreSQL or MariaDB, and Redis, for the test scripts (`npm run test:pg`, `test:mariadb`,
+ * `test:cluster`).
  *
  * `startServices({ name })` uses the services named by the environment when there are any
  * (DB_DIALECT=postgres with DB_HOST…, CACHE_REDIS_URL), and otherwise starts its own on free
@@ -17,7 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test-support/free-port.mjs';
-import { postgresBinDir, redisServerPath, root, which } from '../test-support/requirements.mjs';
+import { mariadbPaths, postgresBinDir, redisServerPath, root, which } from '../test-support/requirements.mjs';
 
 const require = createRequire(path.join(root, 'package.json'));
 
@@ -135,13 +136,114 @@ export async function pgQuery(conn, sql) {
   }
 }
 
+/** A fresh, empty database `name` on the server `conn` (PostgreSQL, or MariaDB when conn.dialect says so). */
 export async function createDatabase(conn, name) {
+  if (conn.dialect === 'mariadb') {
+    await mariadbQuery(conn, `DROP DATABASE IF EXISTS \`${name}\``);
+    await mariadbQuery(conn, `CREATE DATABASE \`${name}\``);
+    return;
+  }
   await pgQuery(conn, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await pgQuery(conn, `CREATE DATABASE "${name}"`);
 }
 
 export async function dropDatabase(conn, name) {
+  if (conn.dialect === 'mariadb') {
+    await mariadbQuery(conn, `DROP DATABASE IF EXISTS \`${name}\``);
+    return;
+  }
   await pgQuery(conn, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+// --- MariaDB ---------------------------------------------------------------------------------
+
+const MARIADB_USER = 'open2fa';
+const MARIADB_PASSWORD = 'open2fa';
+
+/** Runs one statement (over TCP as `conn.user`, or over `conn.socket` as root). */
+export async function mariadbQuery(conn, sql) {
+  const mysql = require('mysql2/promise');
+  const client = await mysql.createConnection(
+    conn.socket
+      ? { socketPath: conn.socket, user: 'root', password: '' }
+      : { host: conn.host, port: Number(conn.port), user: conn.user, password: conn.password, database: conn.database || undefined },
+  );
+  try {
+    const [rows] = await client.query(sql);
+    return { rows };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A throwaway MariaDB server (Debian's mariadb-server) on a free port of 127.0.0.1, data in `dir`.
+ * As root it runs as root (mariadbd allows that when told `--user=root`). Durability is off for speed.
+ * A user `open2fa` may do everything; root has no password and is reached over the socket only.
+ */
+async function startMariadb(dir) {
+  const { server, installDb } = mariadbPaths();
+  mkdirSync(dir, { recursive: true });
+  const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
+  // A server left running by an interrupted run (its pid file, and it is a mariadbd): stop it.
+  const pidFile = path.join(dir, 'mariadbd.pid');
+  if (existsSync(pidFile)) {
+    const old = Number(readFileSync(pidFile, 'utf8'));
+    const cmdline = existsSync(`/proc/${old}/cmdline`) ? readFileSync(`/proc/${old}/cmdline`, 'utf8') : '';
+    if (old && cmdline.includes('mariadbd') && alive(old)) {
+      process.kill(old, 'SIGKILL');
+      for (let i = 0; i < 50 && alive(old); i++) await sleep(100);
+    }
+    rmSync(pidFile, { force: true });
+  }
+  const data = path.join(dir, 'data');
+  if (!existsSync(path.join(data, 'mysql'))) {
+    rmSync(data, { recursive: true, force: true });
+    const res = spawnSync(installDb, [
+      '--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...asRoot,
+    ], { encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`mariadb-install-db failed (exit ${res.status}):\n${res.stdout}\n${res.stderr}`);
+  }
+  const port = await freePort();
+  // The socket lives in the temp dir: a socket path may not be longer than ~107 characters.
+  const socket = path.join(os.tmpdir(), `open2fa-mariadb-${port}.sock`);
+  const log = path.join(dir, 'server.log');
+  const child = spawn(server, [
+    '--no-defaults', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${socket}`,
+    `--pid-file=${pidFile}`, `--log-error=${log}`, '--skip-name-resolve', '--character-set-server=utf8mb4',
+    '--collation-server=utf8mb4_unicode_ci', '--max-connections=500', '--innodb-flush-log-at-trx-commit=0',
+    '--innodb-doublewrite=0', '--performance-schema=OFF', ...asRoot,
+  ], { detached: true, stdio: 'ignore' });
+  child.unref();
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const rootConn = { socket };
+  let ready = false;
+  for (let i = 0; i < 600 && !ready; i++) {
+    if (exited) throw new Error(`mariadbd exited; see ${log}`);
+    ready = existsSync(socket) && (await mariadbQuery(rootConn, 'SELECT 1').then(() => true, () => false));
+    if (!ready) await sleep(100);
+  }
+  if (!ready) throw new Error(`MariaDB did not start within 60 s; see ${log}`);
+  await mariadbQuery(rootConn, `CREATE USER IF NOT EXISTS '${MARIADB_USER}'@'%' IDENTIFIED BY '${MARIADB_PASSWORD}'`);
+  await mariadbQuery(rootConn, `GRANT ALL PRIVILEGES ON *.* TO '${MARIADB_USER}'@'%' WITH GRANT OPTION`);
+  return {
+    host: '127.0.0.1',
+    port,
+    user: MARIADB_USER,
+    password: MARIADB_PASSWORD,
+    data: dir,
+    stop: async () => {
+      if (!exited) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([gone, sleep(30_000)]);
+        if (!exited) child.kill('SIGKILL');
+      }
+      rmSync(pidFile, { force: true });
+      rmSync(socket, { force: true });
+    },
+  };
 }
 
 // --- Redis -----------------------------------------------------------------------------------
@@ -225,8 +327,10 @@ async function startRedis(dir, { persist = false } = {}) {
  * (DB_*, CACHE_DEFAULT_STORE, CACHE_REDIS_URL) with DB_DATABASE = the maintenance database.
  * `own: true` starts both here whatever the environment names (the fault tests stop and start
  * them: `pg.down/up`, `redis.down/up`); `persistRedis` gives Redis an append-only file.
+ * `dialect: 'mariadb'`: MariaDB in place of PostgreSQL (startMariadbServices).
  */
-export async function startServices({ name, log = console.log, own = false, persistRedis = false } = {}) {
+export async function startServices({ name, log = console.log, own = false, persistRedis = false, dialect = 'postgres' } = {}) {
+  if (dialect === 'mariadb') return startMariadbServices({ name, log });
   const stops = [];
   const stop = async () => {
     for (const s of stops.reverse()) {
@@ -280,7 +384,68 @@ export async function startServices({ name, log = console.log, own = false, pers
       CACHE_DEFAULT_STORE: 'redis',
       CACHE_REDIS_URL: redisUrl,
     };
-    return { env, pg, redis, pgVersion: version, redisUrl, stop };
+    return { env, db: pg, pg, redis, dbVersion: version, pgVersion: version, redisUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * MariaDB + Redis, like startServices with NocoBase's `mariadb` dialect. Returns
+ * `{ env, db, dbVersion, redisUrl, stop }`; `env` has no DB_DATABASE (each run names its own) and
+ * `db` is the connection for createDatabase/dropDatabase. A server the environment names
+ * (DB_DIALECT=mariadb or mysql with DB_HOST…) is used as it is.
+ */
+async function startMariadbServices({ name, log }) {
+  const stops = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        console.error(String(err?.message || err));
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    let db;
+    const dialect = process.env.DB_DIALECT === 'mysql' ? 'mysql' : 'mariadb';
+    if (['mariadb', 'mysql'].includes(process.env.DB_DIALECT) && process.env.DB_HOST) {
+      db = { host: process.env.DB_HOST, port: Number(process.env.DB_PORT || 3306), user: process.env.DB_USER, password: process.env.DB_PASSWORD };
+      log(`→ using ${dialect === 'mysql' ? 'MySQL' : 'MariaDB'} at ${db.host}:${db.port} (from DB_HOST)`);
+    } else {
+      const dir = name ? `${name}-mariadb` : 'mariadb';
+      const started = await startMariadb(path.join(root, '.e2e', dir));
+      stops.push(started.stop);
+      db = started;
+      log(`→ started MariaDB on 127.0.0.1:${db.port} (data in .e2e/${dir})`);
+    }
+    db = { host: db.host, port: db.port, user: db.user, password: db.password, dialect: 'mariadb' };
+    const version = String((await mariadbQuery(db, 'SELECT VERSION() AS v')).rows[0].v);
+
+    let redisUrl = process.env.CACHE_REDIS_URL || process.env.REDIS_URL;
+    if (redisUrl && process.env.CACHE_DEFAULT_STORE === 'redis') {
+      log(`→ using Redis at ${redisUrl} (from CACHE_REDIS_URL)`);
+    } else {
+      // Not .e2e/redis: test:pg may be running beside this with its own.
+      const dir = name ? `${name}-mariadb-redis` : 'mariadb-redis';
+      const started = await startRedis(path.join(root, '.e2e', dir));
+      stops.push(started.stop);
+      redisUrl = started.url;
+      log(`→ started Redis on ${redisUrl} (data in .e2e/${dir})`);
+    }
+    const env = {
+      DB_DIALECT: dialect,
+      DB_HOST: db.host,
+      DB_PORT: String(db.port),
+      DB_USER: db.user,
+      DB_PASSWORD: db.password ?? '',
+      CACHE_DEFAULT_STORE: 'redis',
+      CACHE_REDIS_URL: redisUrl,
+    };
+    return { env, db, dbVersion: version, redisUrl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -100,3 +100,19 @@ export function createMailChannel(app: MockServer, port: number, name = 'mail') 
     },
   });
 }
+
+/**
+ * Every table of the app's database with all its rows (tests that look for secrets in clear).
+ * On MariaDB/MySQL showAllTables gives `{ tableName }` objects, elsewhere names.
+ */
+export async function dumpTables(app: MockServer): Promise<{ name: string; rows: unknown[] }[]> {
+  const qi = app.db.sequelize.getQueryInterface();
+  const tables: Array<string | { tableName: string }> = await qi.showAllTables();
+  const out: { name: string; rows: unknown[] }[] = [];
+  for (const table of tables) {
+    const name = typeof table === 'string' ? table : table.tableName;
+    const [rows] = await app.db.sequelize.query(`SELECT * FROM ${qi.quoteIdentifier(name)}`);
+    out.push({ name, rows });
+  }
+  return out;
+}

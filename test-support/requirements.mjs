@@ -1,6 +1,6 @@
 /**
  * What the test commands need from the machine beyond npm packages (Debian's chromium, PostgreSQL,
- * redis-server): found on PATH, installed with apt-get when we are root and apt is there (as
+ * MariaDB, redis-server): found on PATH, installed with apt-get when we are root and apt is there (as
  * .ci/run does), or else a `RequirementError` that names the one command that fixes it.
  */
 import { spawnSync } from 'node:child_process';
@@ -70,6 +70,16 @@ export function postgresBinDir() {
     return versions.length ? path.join(base, versions[0], 'bin') : null;
   };
   return ensureDebian('PostgreSQL', ['postgresql'], find);
+}
+
+/** MariaDB's server and its data-directory initialiser: `{ server, installDb }` (PATH, then /usr/sbin). */
+export function mariadbPaths() {
+  const find = () => {
+    const server = which('mariadbd') || ['/usr/sbin/mariadbd', '/usr/libexec/mariadbd'].find((p) => existsSync(p));
+    const installDb = which('mariadb-install-db') || ['/usr/bin/mariadb-install-db'].find((p) => existsSync(p));
+    return server && installDb ? { server, installDb } : null;
+  };
+  return ensureDebian('MariaDB', ['mariadb-server'], find);
 }
 
 /** redis-server's path. */

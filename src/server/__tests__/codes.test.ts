@@ -6,6 +6,7 @@ import {
   createApp,
   createUser,
   destroyApp,
+  dumpTables,
   enrol,
   errorCode,
   errorOf,
@@ -154,12 +155,8 @@ describe('codes: replay, concurrency, attempts and lockout', () => {
     const token = (await signIn(app, other.get('email'))).body.data.twoFactor.token;
     const pending = (await call(app, 'bindStart', token, { verifier: 'totp' })).body.data.secret as string;
     const dump = async () => {
-      const tables: string[] = await app.db.sequelize.getQueryInterface().showAllTables();
       let all = '';
-      for (const name of tables) {
-        const [rows] = await app.db.sequelize.query(`SELECT * FROM "${name}"`);
-        all += JSON.stringify(rows);
-      }
+      for (const { rows } of await dumpTables(app)) all += JSON.stringify(rows);
       return all;
     };
     let all = await dump();

@@ -12,6 +12,7 @@ export {
   createApp,
   createUser,
   destroyApp,
+  dumpTables,
   enrol,
   PASSWORD,
   restoreClock,

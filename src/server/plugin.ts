@@ -6,6 +6,7 @@ import { NAMESPACE, PLUGIN_SYMBOL, RESOURCES, SCENE } from '../constants';
 import enUS from '../locale/en-US.json';
 import zhCN from '../locale/zh-CN.json';
 import { defineAcl } from './acl';
+import { refuseUnsupportedCore } from './core-version';
 import { checkEventListParams } from './actions/events';
 import { createMeActions, ME_ACTIONS } from './actions/me';
 import { createSettingsActions } from './actions/settings';
@@ -37,7 +38,20 @@ export class PluginTwoFactorAuthServer extends Plugin {
   }
 
   async beforeLoad() {
+    this.refuseUnsupportedCore();
     for (const options of collections) this.db.collection(options);
+  }
+
+  /** `pm enable` on a core we do not support stops here, before anything is installed. */
+  async beforeEnable() {
+    this.refuseUnsupportedCore();
+  }
+
+  private refuseUnsupportedCore() {
+    for (const [lng, resources] of [['en-US', enUS], ['zh-CN', zhCN]] as const) {
+      this.app.i18n.addResources(lng, NAMESPACE, resources);
+    }
+    refuseUnsupportedCore(this.app);
   }
 
   private get verificationManager() {

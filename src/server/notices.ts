@@ -12,7 +12,16 @@ import { describeBrowser } from '../shared/user-agent';
 import type { Audit } from './audit';
 import { RequestInfo, requestInfo } from './request';
 
-export type NoticeKind = 'factor_bound' | 'factor_removed' | 'backup_code_used' | 'admin_reset' | 'locked' | 'new_device' | 'failed_attempt';
+export type NoticeKind =
+  | 'factor_bound'
+  | 'factor_removed'
+  | 'security_key_added'
+  | 'security_key_removed'
+  | 'backup_code_used'
+  | 'admin_reset'
+  | 'locked'
+  | 'new_device'
+  | 'failed_attempt';
 
 const TEXT: Record<NoticeKind, { title: string; content: string }> = {
   factor_bound: {
@@ -22,6 +31,14 @@ const TEXT: Record<NoticeKind, { title: string; content: string }> = {
   factor_removed: {
     title: 'A verification method was removed from your account',
     content: '"{{verifier}}" was removed from the two-factor authentication of your account. If this was not you, contact your administrator now.',
+  },
+  security_key_added: {
+    title: 'A security key was added to your account',
+    content: 'The security key "{{name}}" was added to the two-factor authentication of your account. If this was not you, contact your administrator now.',
+  },
+  security_key_removed: {
+    title: 'A security key was removed from your account',
+    content: 'The security key "{{name}}" was removed from the two-factor authentication of your account. If this was not you, contact your administrator now.',
   },
   backup_code_used: {
     title: 'A backup code was used to sign in',

@@ -8,7 +8,9 @@ type Rule =
   | { type: 'boolean'; optional?: boolean }
   | { type: 'integer'; min: number; max: number; optional?: boolean }
   | { type: 'string'; minLength?: number; maxLength: number; pattern?: RegExp; optional?: boolean }
-  | { type: 'stringArray'; maxItems: number; maxLength: number; pattern?: RegExp; optional?: boolean };
+  | { type: 'stringArray'; maxItems: number; maxLength: number; pattern?: RegExp; optional?: boolean }
+  /** A structured value checked by its own parser (which throws `badRequest` naming the field). */
+  | { type: 'custom'; parse: (field: string, v: unknown) => unknown; optional?: boolean };
 
 export type Schema = Record<string, Rule>;
 
@@ -18,7 +20,9 @@ type ValueOf<R extends Rule> = R extends { type: 'boolean' }
     ? number
     : R extends { type: 'string' }
       ? string
-      : string[];
+      : R extends { type: 'custom'; parse: (field: string, v: unknown) => infer T }
+        ? T
+        : string[];
 
 type RequiredKeys<S extends Schema> = { [K in keyof S]: S[K] extends { optional: true } ? never : K }[keyof S];
 type OptionalKeys<S extends Schema> = Exclude<keyof S, RequiredKeys<S>>;
@@ -57,6 +61,8 @@ function checkValue(field: string, rule: Rule, v: unknown): unknown {
       const items = v.map((item, i) => checkString(`${field}[${i}]`, item, rule.maxLength, 1, rule.pattern));
       return [...new Set(items)];
     }
+    case 'custom':
+      return rule.parse(field, v);
   }
 }
 

@@ -7,7 +7,9 @@ import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding, regenerateBackupCodes as regenerateCodes, removeBinding, takePendingBackupCodes } from '../flows/bindings';
 import type { BindingData } from '../factors/types';
 import { assertCanTry, checkCode } from '../flows/code-check';
-import { isThirdPartyVerifier, parseCodeBody } from '../factors/third-party';
+import { answerOf, isThirdPartyVerifier, parseCodeBody } from '../factors/third-party';
+import { parseKeyName, parseRegistrationCredential } from '../factors/webauthn/credential-body';
+import { removeKey, renameKey } from '../factors/webauthn/keys';
 import { PROOF_SCHEMA, requireFreshProof } from '../flows/proof';
 import type { Decision } from '../policy';
 import { requestInfo } from '../request';
@@ -22,10 +24,19 @@ const SCHEMAS = {
   none: {},
   bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true }, ...PROOF_SCHEMA },
   // `uuid` and the other fields of a third-party type's own form are for its `bind`.
-  bind: { verifier: NAME, code: { type: 'string', maxLength: 64, optional: true }, uuid: { type: 'string', maxLength: 255, optional: true } },
+  bind: {
+    verifier: NAME,
+    code: { type: 'string', maxLength: 64, optional: true },
+    // A WebAuthn verifier takes the browser's `credential` (and the new key's `name`) instead of `code`.
+    credential: { type: 'custom', parse: parseRegistrationCredential, optional: true },
+    name: { type: 'custom', parse: parseKeyName, optional: true },
+    uuid: { type: 'string', maxLength: 255, optional: true },
+  },
   unbind: { verifier: NAME, ...PROOF_SCHEMA },
   regenerateBackupCodes: PROOF_SCHEMA,
   revokeDevice: { id: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER } },
+  renameCredential: { id: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER }, name: { type: 'custom', parse: parseKeyName } },
+  removeCredential: { id: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER }, ...PROOF_SCHEMA },
 } as const;
 
 export function createMeActions(services: Services) {
@@ -52,10 +63,17 @@ export function createMeActions(services: Services) {
     const { userId, decision } = await me(ctx);
     // Codes made for a first factor bound on plugin-verification's page are shown here, once.
     const codes = await takePendingBackupCodes(services, userId);
+    const described = await verifiers.describe(ctx, decision.offered, decision.bound, userId, (v) => factors.codeLength(v));
     ctx.body = {
       required: decision.required,
       requiredBecause: decision.requiredBecause,
-      verifiers: await verifiers.describe(ctx, decision.offered, decision.bound, userId, (v) => factors.codeLength(v)),
+      // A bound verifier with credentials of its own (WebAuthn keys) lists them for their owner.
+      verifiers: await Promise.all(
+        described.map(async (entry, i) => {
+          const details = entry.bound ? factors.get(entry.verificationType)?.ownerDetails : undefined;
+          return details ? { ...entry, ...(await details(services, userId, decision.offered[i])) } : entry;
+        }),
+      ),
       backupCodes: { remaining: await backupCodes.remaining(userId), ...(codes.length ? { codes } : {}) },
       trustedDevices: await devices.list(ctx, userId),
     };
@@ -66,7 +84,8 @@ export function createMeActions(services: Services) {
     const { verifier: name, uuid, ...proof } = parseValues(ctx.action.params.values, SCHEMAS.bindStart);
     const { user, userId, settings, decision } = await me(ctx);
     const { verifier, factor } = offered(decision, name);
-    if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    // A factor with several credentials (WebAuthn) may add one to its binding.
+    if (decision.bound.includes(verifier.name) && !factor.multiple) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     await requireFreshProof(services, ctx, user, proof, settings, decision.bound[0]);
     const enrolment = await challenges.startEnrolment(userId, verifier.name, ENROL_TTL_SECONDS);
     ctx.body = await factor.bindStart({ deps: services, ctx, user, verifier, challenge: enrolment }, { uuid });
@@ -79,12 +98,14 @@ export function createMeActions(services: Services) {
     const { user, userId, settings, decision } = await me(ctx);
     await assertCanTry(services, 'proof', userId);
     const { verifier, factor } = offered(decision, values.verifier);
-    if (decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    if (decision.bound.includes(verifier.name) && !factor.multiple) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    const { code, credential } = answerOf(factor, values);
+    if (values.name !== undefined && !credential) throw badRequest('name', 'is not a known field');
     const enrolment = await challenges.findEnrolment(userId, verifier.name);
     if (!enrolment) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     const info = requestInfo(ctx);
     const result = await checkCode(services, { scope: 'proof', userId, settings, verifier: verifier.name, detail: { during: 'self-service bind' }, info }, () =>
-      factor.bindCheck({ deps: services, ctx, user, verifier, challenge: enrolment }, values.code ?? ''),
+      factor.bindCheck({ deps: services, ctx, user, verifier, challenge: enrolment, credential, label: values.name }, code),
     );
     const binding = (result as { binding?: BindingData }).binding;
     if (!binding || !(await challenges.consume(enrolment.jti))) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
@@ -125,6 +146,22 @@ export function createMeActions(services: Services) {
     await next();
   }
 
+  /** Renaming a security key needs no proof: it changes nothing about access. */
+  async function renameCredential(ctx: any, next: () => Promise<void>) {
+    const { id, name } = parseValues(ctx.action.params.values, SCHEMAS.renameCredential);
+    const { userId } = await me(ctx);
+    ctx.body = await renameKey(services, userId, id, name);
+    await next();
+  }
+
+  async function removeCredential(ctx: any, next: () => Promise<void>) {
+    const { id, ...proof } = parseValues(ctx.action.params.values, SCHEMAS.removeCredential);
+    const { user, userId, settings, decision } = await me(ctx);
+    await requireFreshProof(services, ctx, user, proof, settings, decision.bound[0]);
+    ctx.body = await removeKey(services, { userId, id, decision, info: requestInfo(ctx) });
+    await next();
+  }
+
   async function revokeAllDevices(ctx: any, next: () => Promise<void>) {
     parseValues(ctx.action.params.values, SCHEMAS.none);
     const { userId } = await me(ctx);
@@ -144,7 +181,19 @@ export function createMeActions(services: Services) {
     regenerateBackupCodes: withErrors(regenerateBackupCodes),
     revokeDevice: withErrors(revokeDevice),
     revokeAllDevices: withErrors(revokeAllDevices),
+    renameCredential: withErrors(renameCredential),
+    removeCredential: withErrors(removeCredential),
   };
 }
 
-export const ME_ACTIONS = ['get', 'bindStart', 'bind', 'unbind', 'regenerateBackupCodes', 'revokeDevice', 'revokeAllDevices'];
+export const ME_ACTIONS = [
+  'get',
+  'bindStart',
+  'bind',
+  'unbind',
+  'regenerateBackupCodes',
+  'revokeDevice',
+  'revokeAllDevices',
+  'renameCredential',
+  'removeCredential',
+];

@@ -7,7 +7,8 @@ import { badRequest, TwoFactorError, withErrors } from '../errors';
 import { commitBinding } from '../flows/bindings';
 import type { BindingData, CodeCheck } from '../factors/types';
 import { BACKUP_CODE, checkCode, CodeCheckRun } from '../flows/code-check';
-import { isThirdPartyVerifier, parseCodeBody } from '../factors/third-party';
+import { answerOf, isThirdPartyVerifier, parseCodeBody } from '../factors/third-party';
+import { parseAuthenticationCredential, parseKeyName, parseRegistrationCredential } from '../factors/webauthn/credential-body';
 import { describeChallenge, finish, Live, live, liveUnlocked, offeredVerifier } from '../flows/sign-in';
 import { requestInfo } from '../request';
 import type { Services } from '../services';
@@ -22,11 +23,21 @@ const SCHEMAS = {
   bindStart: { verifier: NAME, uuid: { type: 'string', maxLength: 255, optional: true } },
   // `uuid` and any other field of a third-party type's own form are for its `bind` (e.g. a device id);
   // `code` is required for our types only.
-  bind: { verifier: NAME, code: { ...CODE, optional: true }, uuid: { type: 'string', maxLength: 255, optional: true }, trustDevice: TRUST },
+  // `credential` (and the new key's `name`) answer a WebAuthn verifier instead of `code`.
+  bind: {
+    verifier: NAME,
+    code: { ...CODE, optional: true },
+    credential: { type: 'custom', parse: parseRegistrationCredential, optional: true },
+    name: { type: 'custom', parse: parseKeyName, optional: true },
+    uuid: { type: 'string', maxLength: 255, optional: true },
+    trustDevice: TRUST,
+  },
   sendCode: { verifier: NAME },
+  verifyStart: { verifier: NAME },
   verify: {
     verifier: { ...NAME, optional: true },
     code: { ...CODE, optional: true },
+    credential: { type: 'custom', parse: parseAuthenticationCredential, optional: true },
     backupCode: { ...CODE, optional: true },
     trustDevice: TRUST,
   },
@@ -74,7 +85,9 @@ export function createTwoFactorActions(services: Services) {
     const values = await parseCodeBody(ctx.action.params.values, SCHEMAS.bind, isThirdParty);
     const state = await liveUnlocked(services, ctx, 'bind');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
-    const result = await checkSignIn(ctx, state, verifier.name, () => factor.bindCheck(input, values.code ?? ''));
+    const { code, credential } = answerOf(factor, values);
+    if (values.name !== undefined && !credential) throw badRequest('name', 'is not a known field');
+    const result = await checkSignIn(ctx, state, verifier.name, () => factor.bindCheck({ ...input, credential, label: values.name }, code));
     const binding = (result as { binding?: BindingData }).binding;
     if (!binding) throw new TwoFactorError(ERROR_CODES.BIND_EXPIRED);
     let codes: string[] = [];
@@ -98,7 +111,8 @@ export function createTwoFactorActions(services: Services) {
   async function verify(ctx: any, next: () => Promise<void>) {
     const values = await parseCodeBody(ctx.action.params.values, SCHEMAS.verify, isThirdParty);
     if (values.backupCode !== undefined) {
-      if (values.verifier !== undefined || values.code !== undefined) throw badRequest('backupCode', 'cannot be combined with verifier or code');
+      if (values.verifier !== undefined || values.code !== undefined || values.credential !== undefined)
+        throw badRequest('backupCode', 'cannot be combined with verifier, code or credential');
       return verifyBackupCode(ctx, next, values.backupCode, values.trustDevice);
     }
     if (values.verifier === undefined) throw badRequest('verifier', 'is required');
@@ -106,7 +120,8 @@ export function createTwoFactorActions(services: Services) {
     const state = await liveUnlocked(services, ctx, 'verify');
     const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
     if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
-    const result = await checkSignIn(ctx, state, verifier.name, () => factor.verifyCheck(input, values.code ?? ''));
+    const { code, credential } = answerOf(factor, values);
+    const result = await checkSignIn(ctx, state, verifier.name, () => factor.verifyCheck({ ...input, credential }, code));
     ctx.body = await finish(services, ctx, state, {
       trustDevice: values.trustDevice,
       commit: result.afterSuccess,
@@ -151,6 +166,17 @@ export function createTwoFactorActions(services: Services) {
     await next();
   }
 
+  /** Factors the browser answers (WebAuthn): the options of a new ceremony for the bound verifier. */
+  async function verifyStart(ctx: any, next: () => Promise<void>) {
+    const values = parseValues(ctx.action.params.values, SCHEMAS.verifyStart);
+    const state = await liveUnlocked(services, ctx, 'verify');
+    const { verifier, factor, input } = offeredVerifier(services, ctx, state, values.verifier);
+    if (!state.decision.bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.NOT_BOUND);
+    if (!factor.verifyStart) throw new TwoFactorError(ERROR_CODES.VERIFIER_NOT_ALLOWED, { reason: 'nothing_to_start' });
+    ctx.body = await factor.verifyStart(input);
+    await next();
+  }
+
   async function skip(ctx: any, next: () => Promise<void>) {
     parseValues(ctx.action.params.values, SCHEMAS.none);
     const state = await live(services, ctx, 'bind');
@@ -168,8 +194,9 @@ export function createTwoFactorActions(services: Services) {
     bind: withErrors(bind),
     verify: withErrors(verify),
     sendCode: withErrors(sendCode),
+    verifyStart: withErrors(verifyStart),
     skip: withErrors(skip),
   };
 }
 
-export const TWO_FACTOR_ACTIONS = ['getChallenge', 'bindStart', 'bind', 'verify', 'sendCode', 'skip'];
+export const TWO_FACTOR_ACTIONS = ['getChallenge', 'bindStart', 'bind', 'verify', 'sendCode', 'verifyStart', 'skip'];

@@ -7,8 +7,10 @@ import settings from './two-factor-settings';
 import totpSteps from './two-factor-totp-steps';
 import trustedDevices from './two-factor-trusted-devices';
 import userStates from './two-factor-user-states';
+import webauthnCeremonies from './two-factor-webauthn-ceremonies';
+import webauthnCredentials from './two-factor-webauthn-credentials';
 
-export const collections = [settings, challenges, userStates, totpSteps, backupCodes, trustedDevices, otps, seenDevices, events];
+export const collections = [settings, challenges, userStates, totpSteps, backupCodes, trustedDevices, otps, seenDevices, events, webauthnCredentials, webauthnCeremonies];
 
 /** Collections that hold rows per user: emptied when a user is deleted, reached only through our actions. */
 export const PER_USER_COLLECTIONS = [
@@ -19,4 +21,6 @@ export const PER_USER_COLLECTIONS = [
   trustedDevices.name,
   otps.name,
   seenDevices.name,
+  webauthnCredentials.name,
+  webauthnCeremonies.name,
 ] as string[];

@@ -20,5 +20,7 @@ export default {
     // takes it, on every database and across instances; it expires if its holder dies.
     { type: 'string', name: 'changeLock' },
     { type: 'date', name: 'changeLockUntil' },
+    // The WebAuthn user handle (base64url of 32 random bytes): one per user, kept across keys.
+    { type: 'string', name: 'webauthnUserHandle' },
   ],
 } as CollectionOptions;

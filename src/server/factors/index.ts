@@ -5,8 +5,9 @@ import { FactorRegistry } from './registry';
 import { thirdPartyFactor } from './third-party';
 import { totp } from './totp';
 import type { FactorDescriptor } from './types';
+import { webauthn } from './webauthn';
 
-export const FACTORS: FactorDescriptor[] = [totp, emailOtp, smsOtp];
+export const FACTORS: FactorDescriptor[] = [totp, emailOtp, smsOtp, webauthn];
 
 /** Our factor types, and other plugins' verification types through their own bind and verify. */
 export function createFactorRegistry(manager: VerificationManager) {

@@ -18,6 +18,11 @@ export class FactorRegistry {
     return this.factors.has(type);
   }
 
+  /** Our own factor types. */
+  own(): Factor[] {
+    return [...this.factors.values()];
+  }
+
   get(type: string): Factor | undefined {
     return this.factors.get(type) ?? this.fallback?.(type);
   }

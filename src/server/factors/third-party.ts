@@ -48,7 +48,7 @@ export async function parseCodeBody<S extends Schema>(
 ) {
   const { ours, form } = splitFormFields(values, schema);
   const parsed = parseValues(ours, schema);
-  const { verifier, code, backupCode } = parsed as { verifier?: string; code?: string; backupCode?: string };
+  const { verifier, code, backupCode, credential } = parsed as { verifier?: string; code?: string; backupCode?: string; credential?: unknown };
   const extras = [...Object.keys(form), ...thirdPartyOnly.filter((f) => (parsed as Record<string, unknown>)[f] !== undefined)];
   if (verifier === undefined || (code !== undefined && !extras.length)) {
     if (extras.length) throw badRequest(extras[0], 'is not a known field');
@@ -56,7 +56,8 @@ export async function parseCodeBody<S extends Schema>(
   }
   const thirdParty = backupCode === undefined && (await isThirdParty(verifier));
   if (extras.length && !thirdParty) throw badRequest(extras[0], 'is not a known field');
-  if (code === undefined && !thirdParty) throw badRequest('code', 'is required');
+  // `credential` answers our WebAuthn type in place of a code (which type takes which: `answerOf`).
+  if (code === undefined && credential === undefined && !thirdParty) throw badRequest('code', 'is required');
   return parsed;
 }
 
@@ -66,6 +67,20 @@ export function isThirdPartyVerifier(verifiers: Pick<VerifierDirectory, 'eligibl
     const named = (await verifiers.eligibleVerifiers()).find((v) => v.name === name);
     return !!named && !factors.isOwn(named.verificationType);
   };
+}
+
+/**
+ * What `bind`/`verify` hand the factor: a `code`, or (for a factor whose `answer` is `credential`)
+ * the parsed `credential`; 400 when the body answers the other way.
+ */
+export function answerOf(factor: Factor, values: { code?: string; credential?: unknown }) {
+  if (factor.answer === 'credential') {
+    if (values.code !== undefined) throw badRequest('code', 'is not a known field');
+    if (values.credential === undefined) throw badRequest('credential', 'is required');
+    return { code: '', credential: values.credential };
+  }
+  if (values.credential !== undefined) throw badRequest('credential', 'is not a known field');
+  return { code: values.code ?? '', credential: undefined };
 }
 
 export function thirdPartyFactor(manager: any, type: string): Factor {

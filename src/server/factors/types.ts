@@ -27,14 +27,27 @@ export interface FactorInput {
   challenge?: ChallengeRecord;
   /** The user's binding `meta` for this verifier when the caller has already read it. */
   bindingMeta?: Record<string, unknown>;
+  /** What a factor with `answer: 'credential'` takes instead of a code (WebAuthn: the browser's answer, parsed). */
+  credential?: unknown;
+  /** The name the user gave a new credential (WebAuthn keys). */
+  label?: string;
 }
 
 /** A code check. `step` asks the flow to claim a one-time step (TOTP) before accepting. */
-export type CodeCheck = { ok: false; reused?: boolean } | { ok: true; step?: number; afterSuccess?: () => Promise<void> };
+export type CodeCheck =
+  | { ok: false; reused?: boolean; /** Why, for the `failed` audit row (e.g. `possible_clone`). */ reason?: string }
+  | { ok: true; step?: number; afterSuccess?: () => Promise<void> };
 
 export interface BindingData {
   uuid: string;
   meta: Record<string, unknown>;
+  /**
+   * Factors with several credentials per binding (WebAuthn): stores the new credential, in the
+   * transaction that creates the binding, or alone when the binding exists already (`fresh: false`).
+   */
+  store?: (options: { fresh: boolean; transaction: unknown }) => Promise<void>;
+  /** The new credential's name, for the audit row and the notice. */
+  label?: string;
 }
 
 export interface Factor {
@@ -51,6 +64,16 @@ export interface Factor {
   sendCode?(input: FactorInput): Promise<{ expiresAt: string; resendAfter: string }>;
   /** Codes that travel by message can't prove presence in self-service: they may belong to a sign-in. */
   byMessage?: boolean;
+  /** What `bind`/`verify` take: a `code` (default) or a `credential` (WebAuthn). */
+  answer?: 'code' | 'credential';
+  /** Stage `verify`: prepare what the browser must answer (WebAuthn: the assertion options). */
+  verifyStart?(input: FactorInput): Promise<Record<string, unknown>>;
+  /** More credentials may be added to an existing binding (`twoFactorMe:bindStart`/`bind`). */
+  multiple?: boolean;
+  /** Extra fields of the user's own view of a bound verifier (`twoFactorMe:get`). */
+  ownerDetails?(deps: FactorDeps, userId: number | string, verifier: VerifierInfo): Promise<Record<string, unknown>>;
+  /** The binding of `verifier` went (removed, reset, verifier deleted): what belonged to it goes too. */
+  unbound?(deps: FactorDeps, userId: number | string, verifier: string | null, transaction?: unknown): Promise<void>;
 }
 
 /**

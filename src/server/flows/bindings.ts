@@ -70,11 +70,12 @@ async function boundEligible(services: Services, userId: number | string, transa
 /** After a binding exists: audit, notice, and the first factor's backup codes (returned in clear, to show once). */
 async function afterBound(
   services: Services,
-  args: { userId: number | string; verifier: VerifierInfo; during: string; firstFactor: boolean; info: RequestInfo },
+  args: { userId: number | string; verifier: VerifierInfo; during: string; firstFactor: boolean; info: RequestInfo; label?: string },
 ): Promise<string[]> {
-  const { userId, verifier, during, info } = args;
-  await services.audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during } }, info);
-  await services.notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
+  const { userId, verifier, during, info, label } = args;
+  await services.audit.record({ userId, type: EVENT_TYPES.bound, verifier: verifier.name, detail: { during, ...(label ? { key: label } : {}) } }, info);
+  if (label) await services.notices.notify(userId, 'security_key_added', { name: label, verifier: verifier.title || verifier.name });
+  else await services.notices.notify(userId, 'factor_bound', { verifier: verifier.title || verifier.name });
   const codes = args.firstFactor ? await services.backupCodes.firstSet(userId) : [];
   if (codes.length) {
     await services.audit.record({ userId, type: EVENT_TYPES.backupCodesRegenerated, detail: { count: codes.length, during } }, info);
@@ -99,16 +100,27 @@ export async function commitBinding(
   },
 ): Promise<string[]> {
   const { userId, verifier, binding } = args;
+  const bindings = services.app.db.getCollection('usersVerifiers').model;
   const firstFactor = await serialisedForUser(services, userId, async () => {
     const bound = await boundEligible(services, userId);
-    if (bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
+    // A factor with several credentials (WebAuthn) adds one to its binding in the personal center.
+    const adding = bound.includes(verifier.name) && !!binding.store && !args.stageBind;
+    if (bound.includes(verifier.name) && !adding) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);
     if (args.stageBind?.some((name) => bound.includes(name))) throw new TwoFactorError(ERROR_CODES.CHALLENGE_INVALID);
-    await services.app.db
-      .getCollection('usersVerifiers')
-      .model.create({ userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta });
+    const create = (transaction?: Transaction) =>
+      bindings.create({ userId, verifier: verifier.name, uuid: binding.uuid, meta: binding.meta }, { transaction });
+    if (!binding.store) await create();
+    else {
+      const store = binding.store;
+      // The binding and its first credential are stored together, or neither.
+      await services.app.db.sequelize.transaction(async (transaction) => {
+        if (!adding) await create(transaction);
+        await store({ fresh: !adding, transaction });
+      });
+    }
     return bound.length === 0;
   });
-  return afterBound(services, { ...args, firstFactor });
+  return afterBound(services, { ...args, firstFactor, label: binding.label });
 }
 
 /**
@@ -189,6 +201,8 @@ async function afterRemoved(
 ) {
   const { userId, verifier } = args;
   await services.attempts.forgetSteps(userId, verifier.name);
+  // What the factor kept beside the binding (WebAuthn: the keys).
+  await services.factors.get(verifier.verificationType)?.unbound?.(services, userId, verifier.name);
   if (!args.factorsLeft) {
     await services.backupCodes.remove(userId);
     await services.devices.revokeAll(userId);
@@ -210,6 +224,7 @@ async function resetUserTwoFactor(services: Services, userId: number | string): 
       await services.devices.revokeAll(userId, transaction);
       await services.otps.removeFor(userId, transaction);
       await app.db.getCollection(COLLECTIONS.totpSteps).model.destroy({ where: { userId }, transaction });
+      for (const factor of services.factors.own()) await factor.unbound?.(services, userId, null, transaction);
       await app.db
         .getCollection(COLLECTIONS.userStates)
         .model.update({ firstRequiredAt: null, pendingBackupCodes: null }, { where: { userId }, transaction });

@@ -93,7 +93,8 @@ async function settle(services: Services, run: CodeCheckRun, reservation: Reserv
   }
   const challenge = run.challenge;
   const outcome = await attempts.recordFailure(reservation, challenge ? () => challenges.kill(challenge.jti) : undefined);
-  await failed({ attemptsLeft: outcome.attemptsLeft, ...(reused ? { reason: 'reused' } : {}) });
+  const reason = reused ? 'reused' : !result.ok ? result.reason : undefined;
+  await failed({ attemptsLeft: outcome.attemptsLeft, ...(reason ? { reason } : {}) });
   if (run.scope === 'signin' && outcome.firstInDay) {
     await notices.notify(userId, 'failed_attempt', { browser: describeBrowser(info.userAgent || ''), network: describeNetwork(info.ip || '') });
   }

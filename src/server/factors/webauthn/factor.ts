@@ -18,7 +18,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { ERROR_CODES, FACTOR_TYPES } from '../../../constants';
+import { ERROR_CODES, FACTOR_TYPES, NAMESPACE } from '../../../constants';
 import { TwoFactorError } from '../../errors';
 import type { CodeCheck, Factor, FactorDeps, FactorInput } from '../types';
 import { relyingParty, webauthnOptions } from './options';
@@ -117,7 +117,7 @@ export const webauthnFactor: Factor = {
       return { ok: false, reason: 'not_verified' };
     }
     const userId = user.get('id') as string;
-    const name = input.label || DEFAULT_KEY_NAME;
+    const name = input.label || (typeof ctx?.t === 'function' ? ctx.t(DEFAULT_KEY_NAME, { ns: NAMESPACE }) : DEFAULT_KEY_NAME);
     const store = storeOf(deps);
     return {
       ok: true,

@@ -11,6 +11,7 @@ import { Op } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
 import { COLLECTIONS, ERROR_CODES, HEADER_CHALLENGE, Stage } from '../constants';
 import { TwoFactorError } from './errors';
+import { Answer, answerDate, UserRead } from './one-read';
 
 const PURPOSE = 'open2fa-challenge';
 const MAX_TOKEN_LENGTH = 4096;
@@ -31,6 +32,14 @@ export interface ChallengeRecord {
   passwordChangeTz: number | null;
   pendingVerifier: string | null;
   pendingSecret: string | null;
+}
+
+/** What a challenge token says; the database row must agree (`recordFrom`). */
+export interface ChallengeClaims {
+  jti: string;
+  userId: string;
+  authenticator: string;
+  stage: Stage;
 }
 
 export interface IssuedChallenge {
@@ -80,11 +89,10 @@ export class Challenges {
   }
 
   /**
-   * The live challenge named by the request's `X-Two-Factor-Token`, or a 401:
-   * CHALLENGE_REQUIRED without a header, CHALLENGE_INVALID for anything forged, expired, used,
-   * dead or of another stage.
+   * The claims of the request's `X-Two-Factor-Token` (no database yet), or a 401:
+   * CHALLENGE_REQUIRED without a header, CHALLENGE_INVALID for anything forged or expired.
    */
-  async read(ctx: { get(name: string): string }, stage?: Stage): Promise<ChallengeRecord> {
+  async claims(ctx: { get(name: string): string }): Promise<ChallengeClaims> {
     const token = ctx.get(HEADER_CHALLENGE);
     if (!token) throw new TwoFactorError(ERROR_CODES.CHALLENGE_REQUIRED);
     if (token.length > MAX_TOKEN_LENGTH) throw invalid();
@@ -107,20 +115,28 @@ export class Challenges {
     ) {
       throw invalid();
     }
+    return { jti: claims.jti, userId: String(claims.twoFactorUserId), authenticator: claims.authenticator, stage: claims.stage };
+  }
 
-    const row: any = await this.model.findByPk(claims.jti);
-    if (!row) throw invalid();
-    const record = toRecord(row);
-    if (
-      row.get('status') !== 'live' ||
-      record.expiresAt.getTime() <= Date.now() ||
-      record.userId !== String(claims.twoFactorUserId) ||
-      record.authenticator !== claims.authenticator ||
-      record.stage !== claims.stage ||
-      (stage && record.stage !== stage)
-    ) {
-      throw invalid();
+  /**
+   * Asks `read` (the statement that reads the challenge's user) for the challenge row too. Its
+   * status is asked for only where the row names the token's user, authenticator and stage.
+   */
+  lookUp(read: UserRead, claims: ChallengeClaims) {
+    const { jti, userId, authenticator, stage } = claims;
+    read.value('challenge_status', COLLECTIONS.challenges, 'status', { jti, userId, authenticator, stage });
+    for (const attribute of ['expiresAt', 'passwordChangeTz', 'pendingVerifier', 'pendingSecret']) {
+      read.value(`challenge_${attribute}`, COLLECTIONS.challenges, attribute, { jti });
     }
+  }
+
+  /**
+   * The live challenge, from the answers to `lookUp`, or 401 CHALLENGE_INVALID when the row is
+   * missing, used, dead, expired, of another user, authenticator or stage, or not of `stage`.
+   */
+  recordFrom(answers: Record<string, Answer>, claims: ChallengeClaims, stage?: Stage): ChallengeRecord {
+    const record = toRecord({ get: (attribute: string) => (attribute in claims ? (claims as any)[attribute] : answers[`challenge_${attribute}`]) });
+    if (answers.challenge_status !== 'live' || !(record.expiresAt.getTime() > Date.now()) || (stage && record.stage !== stage)) throw invalid();
     return record;
   }
 
@@ -184,7 +200,7 @@ function toRecord(row: any): ChallengeRecord {
     userId: String(row.get('userId')),
     authenticator: row.get('authenticator'),
     stage: row.get('stage'),
-    expiresAt: new Date(row.get('expiresAt')),
+    expiresAt: answerDate(row.get('expiresAt')) ?? new Date(NaN),
     passwordChangeTz: row.get('passwordChangeTz') == null ? null : Number(row.get('passwordChangeTz')),
     pendingVerifier: row.get('pendingVerifier') ?? null,
     pendingSecret: row.get('pendingSecret') ?? null,

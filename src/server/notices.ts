@@ -10,6 +10,7 @@ import { COLLECTIONS, EVENT_TYPES, NAMESPACE } from '../constants';
 import type { Application } from '@nocobase/server';
 import { describeBrowser } from '../shared/user-agent';
 import type { Audit } from './audit';
+import { Answer, UserRead } from './one-read';
 import { RequestInfo, requestInfo } from './request';
 
 export type NoticeKind =
@@ -62,6 +63,22 @@ const TEXT: Record<NoticeKind, { title: string; content: string }> = {
     content: 'Your account was signed in to from {{browser}} ({{network}}). If this was not you, change your password and contact your administrator.',
   },
 };
+
+/** What `Notices.lookUp` learnt of the request's browser and network. */
+export interface SeenDevices {
+  fingerprint: string;
+  /** This browser and network are known for the user. */
+  known: boolean;
+  /** How many the user has used. */
+  count: number;
+}
+
+/** A browser and network of a user, as one opaque key. */
+function deviceFingerprint(userId: number | string, info: RequestInfo) {
+  const browser = describeBrowser(info.userAgent || '');
+  const network = describeNetwork(info.ip || '');
+  return createHash('sha256').update(`${userId}\0${browser}\0${network}`).digest('base64url');
+}
 
 /** The approximate network: IPv4 /24, IPv6 /48. */
 export function describeNetwork(ip: string): string {
@@ -122,25 +139,37 @@ export class Notices {
   }
 
   /**
-   * Remembers the browser and network of a successful sign-in; the first time a known user signs
-   * in from a new pair, writes `new_device_sign_in` and notifies them.
+   * Asks `read` (the second step's one statement) whether this browser and network are known for
+   * the user, and how many are; `recordSignIn` then needs no read of its own.
    */
-  async recordSignIn(ctx: any, userId: number | string, info: RequestInfo = requestInfo(ctx)) {
+  lookUp(read: UserRead, ctx: any): (answers: Record<string, Answer>) => SeenDevices {
+    const fingerprint = deviceFingerprint(read.userId, requestInfo(ctx));
+    read.value('device_known', COLLECTIONS.seenDevices, 'fingerprint', { fingerprint });
+    const c = (a: string) => read.column(COLLECTIONS.seenDevices, a);
+    read.subquery('device_count', `SELECT COUNT(*) FROM ${read.table(COLLECTIONS.seenDevices)} WHERE ${c('userId')} = ${read.escape(read.userId)}`);
+    return (answers) => ({ fingerprint, known: answers.device_known === fingerprint, count: Number(answers.device_count) || 0 });
+  }
+
+  /**
+   * Remembers the browser and network of a sign-in; the first sign-in from one the user has not
+   * used before (while they have used others) is audited and notified. A known one is not written
+   * again: each sign-in is in the audit trail with its IP and user agent. `seen` is what
+   * `lookUp` read; without it, this reads it.
+   */
+  async recordSignIn(ctx: any, userId: number | string, info: RequestInfo = requestInfo(ctx), seen?: SeenDevices) {
     const browser = describeBrowser(info.userAgent || '');
     const network = describeNetwork(info.ip || '');
     const model = this.app.db.getCollection(COLLECTIONS.seenDevices).model;
-    const fingerprint = createHash('sha256').update(`${userId}\0${browser}\0${network}`).digest('base64url');
-    // `browser` is unchanged (it is part of the fingerprint); naming it makes Sequelize run the
-    // UPDATE, which it skips when `updatedAt` is the only value.
-    const [count] = await model.update({ browser, updatedAt: new Date() }, { where: { fingerprint } });
-    if (count > 0) return;
-    const known = await model.count({ where: { userId, fingerprint: { [Op.ne]: fingerprint } } });
+    const fingerprint = deviceFingerprint(userId, info);
+    const known = seen && seen.fingerprint === fingerprint ? seen : null;
+    if (known ? known.known : await model.count({ where: { fingerprint } })) return;
+    const others = known ? known.count : await model.count({ where: { userId, fingerprint: { [Op.ne]: fingerprint } } });
     try {
       await model.create({ userId, fingerprint, browser, network });
     } catch {
       return; // a concurrent sign-in from the same device recorded it
     }
-    if (!known) return;
+    if (!others) return;
     await this.audit.record({ userId, type: EVENT_TYPES.newDeviceSignIn, detail: { browser, network } }, info);
     await this.notify(userId, 'new_device', { browser, network });
   }

@@ -9,6 +9,7 @@
 import { Op, UniqueConstraintError } from '@nocobase/database';
 import type { Application } from '@nocobase/server';
 import { COLLECTIONS, Stage } from '../constants';
+import { Answer, answerBoolean, answerDate, answerObject, UserRead } from './one-read';
 import type { Settings } from './settings';
 import type { VerifierDirectory, VerifierInfo } from './verifiers';
 
@@ -38,6 +39,14 @@ export interface UserState {
   enforced: boolean;
   firstRequiredAt: Date | null;
   lastVerifiedAt: Date | null;
+  /** The user has a state row (else `updateState` inserts it). */
+  stored?: boolean;
+}
+
+interface StateAndBindings {
+  state: UserState;
+  bound: string[];
+  bindingMeta: Record<string, Record<string, unknown>>;
 }
 
 export interface Decision {
@@ -59,11 +68,16 @@ export class Policy {
     private readonly verifiers: VerifierDirectory,
   ) {}
 
-  /** Single-statement upsert (UPDATE, else INSERT; a unique key settles races). */
-  async updateState(userId: number | string, values: Partial<UserState> & { pendingBackupCodes?: string | null }) {
+  /**
+   * Single-statement upsert (UPDATE, else INSERT; a unique key settles races). `stored: false`
+   * (the caller just read that there is no row) goes straight to the INSERT.
+   */
+  async updateState(userId: number | string, values: Partial<Omit<UserState, 'stored'>> & { pendingBackupCodes?: string | null }, stored?: boolean) {
     const model = this.app.db.getCollection(COLLECTIONS.userStates).model;
-    const [count] = await model.update(values, { where: { userId } });
-    if (count > 0) return;
+    if (stored !== false) {
+      const [count] = await model.update(values, { where: { userId } });
+      if (count > 0) return;
+    }
     try {
       await model.create({ userId, ...values });
     } catch (err) {
@@ -145,10 +159,7 @@ export class Policy {
    * index lookups joined by UNION ALL): every password sign-in runs this, also for users who never
    * touch 2FA, so it costs one indexed read besides the cached settings (design §12).
    */
-  async stateAndBindings(
-    userId: number | string,
-    names: string[],
-  ): Promise<{ state: UserState; bound: string[]; bindingMeta: Record<string, Record<string, unknown>> }> {
+  async stateAndBindings(userId: number | string, names: string[]): Promise<StateAndBindings> {
     const db = this.app.db;
     const states = db.getCollection(COLLECTIONS.userStates);
     const bindings = db.getCollection('usersVerifiers');
@@ -175,6 +186,7 @@ export class Policy {
         enforced: row ? row.enforced === true || Number(row.enforced) === 1 : false,
         firstRequiredAt: toDate(row?.firstRequiredAt),
         lastVerifiedAt: toDate(row?.lastVerifiedAt),
+        stored: !!row,
       },
       bound: rows.filter((r) => r.kind === 'bound').map((r) => String(r.verifier)),
       bindingMeta: Object.fromEntries(rows.filter((r) => r.kind === 'bound').map((r) => [String(r.verifier), toObject(r.meta)])),
@@ -193,10 +205,50 @@ export class Policy {
 
   async decide(user: { id: number | string }, settings: Settings): Promise<Decision> {
     const offered = await this.verifiers.offered(settings);
-    const [{ state, bound: optedIn, bindingMeta: metaOfOptedIn }, roles] = await Promise.all([
+    const [found, roles] = await Promise.all([
       this.optInNames(offered).then((names) => this.stateAndBindings(user.id, names)),
       this.enforcedRolesOf(user.id, settings.enforcedRoles),
     ]);
+    return this.decision(settings, offered, found, roles);
+  }
+
+  /**
+   * `decide` for the second sign-in step, whose one read (`read`, see one-read.ts) also brings the
+   * user's state row and bindings. Enforced roles take a statement of their own, and only while
+   * some are enforced and the user has not opted in (an opted-in user is required anyway) unless
+   * `reasons` asks for the full `requiredBecause`. Returns what turns the answers into the decision.
+   */
+  async lookUp(read: UserRead, settings: Settings, options: { reasons?: boolean } = {}) {
+    const { userId } = read;
+    const offered = await this.verifiers.offered(settings);
+    const names = await this.optInNames(offered);
+    for (const attribute of ['userId', 'enforced', 'firstRequiredAt', 'lastVerifiedAt']) {
+      read.value(`state_${attribute}`, COLLECTIONS.userStates, attribute, { userId });
+    }
+    names.forEach((verifier, i) => {
+      read.value(`bound_${i}`, 'usersVerifiers', 'verifier', { userId, verifier });
+      read.value(`boundMeta_${i}`, 'usersVerifiers', 'meta', { userId, verifier });
+    });
+    return async (answers: Record<string, Answer>): Promise<Decision> => {
+      const present = (i: number) => answers[`bound_${i}`] !== null && answers[`bound_${i}`] !== undefined;
+      const bound = names.filter((_, i) => present(i));
+      const found: StateAndBindings = {
+        state: {
+          enforced: answerBoolean(answers.state_enforced),
+          firstRequiredAt: answerDate(answers.state_firstRequiredAt),
+          lastVerifiedAt: answerDate(answers.state_lastVerifiedAt),
+          stored: answers.state_userId !== null && answers.state_userId !== undefined,
+        },
+        bound,
+        bindingMeta: Object.fromEntries(names.flatMap((n, i) => (present(i) ? [[n, answerObject(answers[`boundMeta_${i}`])]] : []))),
+      };
+      const roles = options.reasons || !bound.length ? await this.enforcedRolesOf(userId, settings.enforcedRoles) : [];
+      return this.decision(settings, offered, found, roles);
+    };
+  }
+
+  private decision(settings: Settings, offered: VerifierInfo[], found: StateAndBindings, roles: string[]): Decision {
+    const { state, bound: optedIn, bindingMeta: metaOfOptedIn } = found;
     const offeredNames = new Set(offered.map((v) => v.name));
     const bound = optedIn.filter((n) => offeredNames.has(n));
     const bindingMeta = Object.fromEntries(bound.map((n) => [n, metaOfOptedIn[n]]));

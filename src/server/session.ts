@@ -6,6 +6,7 @@
 import type { Model } from '@nocobase/database';
 import { ERROR_CODES, PASSWORD_AUTH_TYPE } from '../constants';
 import { TwoFactorError } from './errors';
+import type { Answer, UserRead } from './one-read';
 
 export async function resolvePasswordAuth(ctx: any, authenticatorName: string) {
   let auth: any;
@@ -37,6 +38,32 @@ export async function resolvePasswordAuth(ctx: any, authenticatorName: string) {
 export function actAs(ctx: any, auth: any, user: Model) {
   auth.validate = async () => user;
   ctx.auth = auth;
+}
+
+/**
+ * The role core's session cookie will name: the request's X-Role, else the user's default role,
+ * else their first role by name (core's `setSessionCookies`, which looks these up itself with up
+ * to 4 statements). The second step asks for both roles in its one read and hands core the
+ * answer (`presetSessionRole`), which is what core would have found.
+ */
+export function lookUpSessionRole(read: UserRead) {
+  read.value('role_default', 'rolesUsers', 'roleName', { userId: read.userId, default: true }, 'roleName');
+  const ru = (a: string) => `ru.${read.column('rolesUsers', a)}`;
+  const name = `r.${read.column('roles', 'name')}`;
+  read.subquery(
+    'role_first',
+    `SELECT ${name} FROM ${read.table('roles')} r JOIN ${read.table('rolesUsers')} ru ON ${ru('roleName')} = ${name} ` +
+      `WHERE ${ru('userId')} = ${read.escape(read.userId)} ORDER BY ${name} LIMIT 1`,
+  );
+  return (answers: Record<string, Answer>) => {
+    const role = answers.role_default ?? answers.role_first;
+    return typeof role === 'string' && role ? role : null;
+  };
+}
+
+export function presetSessionRole(ctx: any, role: string | null) {
+  if (!role || typeof ctx.state?.currentRole === 'string' || ctx.get('X-Role')) return;
+  ctx.state.currentRole = role;
 }
 
 /** The session, through core's own sign-in code, for the request `actAs` prepared. */

@@ -1,6 +1,6 @@
 import { MockServer } from '@nocobase/test';
 import { COLLECTIONS, RESOURCES } from '../../constants';
-import { call, createApp, createUser, destroyApp, enrol, errorCode, PASSWORD, rfcTotp, setSettings, signIn } from './helpers';
+import { advanceClock, call, createApp, createUser, destroyApp, enrol, errorCode, PASSWORD, restoreClock, rfcTotp, setSettings, signIn } from './helpers';
 
 const authCookies = (res: any): string[] =>
   ((res.headers['set-cookie'] as string[] | undefined) || []).filter((c) => /^nb_auth_token_/.test(c) && !/^nb_auth_token_[^=]*=;/.test(c));
@@ -13,6 +13,7 @@ describe('sign-in guard', () => {
     app = await createApp();
   });
   afterEach(async () => {
+    restoreClock();
     await destroyApp(app);
     await destroyApp(bare);
     bare = undefined as any;
@@ -149,6 +150,41 @@ describe('sign-in guard', () => {
     const reuse = await call(app, 'verify', token, { verifier: 'totp', code: rfcTotp(secret, { stepOffset: 1 }) });
     expect(reuse.status).toBe(401);
     expect(errorCode(reuse)).toBe('TWO_FACTOR_CHALLENGE_INVALID');
+  });
+
+  it('names in the session cookie the role core names at a plain sign-in', async () => {
+    const roleCookie = (res: any) =>
+      ((res.headers['set-cookie'] as string[] | undefined) || []).map((c) => /^nb_role_[^=]*=([^;]*)/.exec(c)?.[1]).find((v) => v !== undefined);
+    await app.db.getRepository('roles').create({ values: { name: 'auditor', title: 'Auditor' } });
+    const roles = ['member', 'auditor'];
+    const plain = await createUser(app, roles);
+    const twoFactor = await createUser(app, roles);
+    await setSettings(app, { enforceForAll: true, enforcedRoles: [] });
+    // enforceForAll covers the plain user too: they get their session through 2FA as well, so
+    // compare against a sign-in with enforcement off instead.
+    const { secret } = await enrol(app, twoFactor);
+    await setSettings(app, { enforceForAll: false });
+    const signInVerified = async (headers: Record<string, string> = {}) => {
+      advanceClock(31); // a TOTP step of its own
+      const token = (await signIn(app, twoFactor.get('email') as string)).body.data.twoFactor.token;
+      const req = app.agent().post(`/${RESOURCES.twoFactor}:verify`).set('X-Two-Factor-Token', token);
+      for (const [k, v] of Object.entries(headers)) req.set(k, v);
+      const res = await req.send({ verifier: 'totp', code: rfcTotp(secret) });
+      expect(res.status).toBe(200);
+      return res;
+    };
+    // No default role: the first by name.
+    expect(roleCookie(await signIn(app, plain.get('email') as string))).toBe('auditor');
+    expect(roleCookie(await signInVerified())).toBe('auditor');
+    // A default role wins.
+    for (const u of [plain, twoFactor]) {
+      await app.db.getRepository('rolesUsers').update({ filter: { userId: u.get('id'), roleName: 'member' }, values: { default: true } });
+    }
+    expect(roleCookie(await signIn(app, plain.get('email') as string))).toBe('member');
+    expect(roleCookie(await signInVerified())).toBe('member');
+    // The role the request names wins over both.
+    expect(roleCookie(await signInVerified({ 'X-Role': 'auditor' }))).toBe('auditor');
+    restoreClock();
   });
 
   it('describes the challenge', async () => {

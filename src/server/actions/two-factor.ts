@@ -56,7 +56,7 @@ export function createTwoFactorActions(services: Services) {
 
   async function getChallenge(ctx: any, next: () => Promise<void>) {
     parseValues(ctx.action.params.values, SCHEMAS.none);
-    const { challenge, userId, settings, decision } = await live(services, ctx);
+    const { challenge, userId, settings, decision } = await live(services, ctx, undefined, { reasons: true });
     const lockedUntil = await attempts.lockedUntil(userId);
     ctx.body = {
       stage: challenge.stage,

@@ -13,7 +13,9 @@ import { assertTrustedRequestOrigin } from '../origin';
 import type { Decision } from '../policy';
 import { requestInfo } from '../request';
 import type { Services } from '../services';
-import { actAs, issueSession, resolvePasswordAuth } from '../session';
+import type { SeenDevices } from '../notices';
+import { UserRead } from '../one-read';
+import { actAs, issueSession, lookUpSessionRole, presetSessionRole, resolvePasswordAuth } from '../session';
 import type { Settings } from '../settings';
 import { assertCanTry } from './code-check';
 
@@ -25,22 +27,36 @@ export interface Live {
   decision: Decision;
   /** The authenticator named in the challenge, resolved and checked. */
   auth: any;
+  /** The role core's session cookie will name (read with the rest). */
+  sessionRole: string | null;
+  /** Whether this browser and network are known for the user (read with the rest). */
+  seen: SeenDevices;
 }
 
 const invalidChallenge = () => new TwoFactorError(ERROR_CODES.CHALLENGE_INVALID);
 
-/** The live challenge and the state it must still match (design §4.4). */
-export async function live(services: Services, ctx: any, stage?: Stage): Promise<Live> {
+/**
+ * The live challenge and the state it must still match (design §4.4), in ONE statement: the
+ * user's row with the challenge row, the 2FA state and bindings, the session's role and whether
+ * this device is known (one-read.ts). `reasons` asks for the full `requiredBecause`.
+ */
+export async function live(services: Services, ctx: any, stage?: Stage, options: { reasons?: boolean } = {}): Promise<Live> {
   assertTrustedRequestOrigin(ctx);
-  const challenge = await services.challenges.read(ctx, stage);
-  const user: any = await ctx.db.getRepository('users').findOne({ filterByTk: challenge.userId });
+  const claims = await services.challenges.claims(ctx);
+  const settings = await services.settings.get();
+  const read = new UserRead(services.app.db, claims.userId);
+  services.challenges.lookUp(read, claims);
+  const decide = await services.policy.lookUp(read, settings, options);
+  const sessionRole = lookUpSessionRole(read);
+  const seen = services.notices.lookUp(read, ctx);
+  const { user, answers } = await read.run();
   if (!user) throw invalidChallenge();
+  const challenge = services.challenges.recordFrom(answers, claims, stage);
   if (Number(user.get('passwordChangeTz') || 0) !== Number(challenge.passwordChangeTz || 0)) throw invalidChallenge();
   const auth = await resolvePasswordAuth(ctx, challenge.authenticator);
-  const settings = await services.settings.get();
-  const decision = await services.policy.decide(user, settings);
+  const decision = await decide(answers);
   if (!decision.required || decision.stage !== challenge.stage) throw invalidChallenge();
-  return { challenge, user, userId: user.get('id') as string, settings, decision, auth };
+  return { challenge, user, userId: user.get('id') as string, settings, decision, auth, sessionRole: sessionRole(answers), seen: seen(answers) };
 }
 
 /** Live challenge of `stage` whose user is not locked out: the start of every code action. */
@@ -74,14 +90,21 @@ export function describeChallenge(services: Services, expiresAt: Date, decision:
 /**
  * The user passed the second factor (a code, a backup code, or a trusted device): remember when,
  * write the `verified` audit row when asked, and notice a new device. Used by `finish` and by the
- * sign-in guard's trusted-device path.
+ * sign-in guard's trusted-device path; `known` is what the second step's one read found (the
+ * state row, the device), so nothing is read again.
  */
-export async function markVerified(services: Services, ctx: any, userId: number | string, audit?: VerifiedAudit) {
-  await services.policy.updateState(userId, { lastVerifiedAt: new Date() });
+export async function markVerified(
+  services: Services,
+  ctx: any,
+  userId: number | string,
+  audit?: VerifiedAudit,
+  known?: { stateStored?: boolean; seen?: SeenDevices },
+) {
+  await services.policy.updateState(userId, { lastVerifiedAt: new Date() }, known?.stateStored);
   if (audit) {
     await services.audit.record({ userId, type: EVENT_TYPES.verified, verifier: audit.verifier ?? null, detail: audit.detail }, requestInfo(ctx));
   }
-  await services.notices.recordSignIn(ctx, userId);
+  await services.notices.recordSignIn(ctx, userId, requestInfo(ctx), known?.seen);
 }
 
 export interface VerifiedAudit {
@@ -104,12 +127,13 @@ export async function finish(
   const { challenge, userId, settings } = state;
   if (!(await services.challenges.consume(challenge.jti))) throw invalidChallenge();
   // What the success changes is stored only once every other sign-in check let it through.
+  presetSessionRole(ctx, state.sessionRole);
   const session = await signInBehindOtherChecks(ctx, state.auth, state.user, options.commit);
   // Another plugin's check answered instead of letting the sign-in through (or took the token
   // out of the answer): its answer stands, and nothing was stored.
   if (!session) return ctx.body;
-  if (options.verified === false) await services.notices.recordSignIn(ctx, userId);
-  else await markVerified(services, ctx, userId, options.audit);
+  if (options.verified === false) await services.notices.recordSignIn(ctx, userId, requestInfo(ctx), state.seen);
+  else await markVerified(services, ctx, userId, options.audit, { stateStored: state.decision.state.stored, seen: state.seen });
   if (options.trustDevice && settings.allowTrustedDevices) {
     await services.devices.trust(ctx, userId, settings.trustedDeviceDays);
     await services.audit.record({ userId, type: EVENT_TYPES.deviceTrusted, detail: { days: settings.trustedDeviceDays } }, requestInfo(ctx));

@@ -96,6 +96,90 @@ export async function countSql<T>(bench: BenchApp, fn: () => Promise<T>, keep = 
   }
 }
 
+/** Whose a statement is: the plugin's own (it names one of our tables) or core's (NocoBase and its other plugins). */
+export type Owner = 'open2fa' | 'core';
+
+const OUR_TABLES = /\btwoFactor[A-Za-z]*\b|\busersVerifiers\b/;
+const TX_CONTROL = /^(BEGIN|START TRANSACTION|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|SET TRANSACTION|SET SESSION)/i;
+
+/** What each statement of a sign-in is for, by its shape (first match wins); shown beside the counts. */
+const PURPOSES: [RegExp, string][] = [
+  [/^SELECT .*\(SELECT .*twoFactorChallenges/s, 'the one read: user row + challenge row + 2FA state + bindings + session role + device (scalar subqueries)'],
+  [/^UPDATE [`"]?twoFactorTotpSteps/, 'TOTP replay mark (conditional UPDATE)'],
+  [/^INSERT INTO [`"]?twoFactorTotpSteps/, 'TOTP replay mark, first one of the user (INSERT, unique key)'],
+  [/^UPDATE [`"]?twoFactorChallenges.*status/s, 'challenge consumed (conditional UPDATE: single use)'],
+  [/^INSERT INTO [`"]?twoFactorChallenges/, 'challenge row'],
+  [/^(UPDATE|INSERT INTO) [`"]?twoFactorUserStates/, 'lastVerifiedAt (state row)'],
+  [/^INSERT INTO [`"]?twoFactorEvents/, 'audit row'],
+  [/twoFactorSeenDevices/, 'device record (new browser/network)'],
+  [/^SELECT 'state'/, "the user's 2FA state and bindings (one indexed read)"],
+  [/^SELECT .*FROM [`"]?users[`"]?/s, 'user row (password check)'],
+  [/^SELECT .*FROM [`"]?issuedTokens[`"]?/s, 'session token row lookup (core updateOrCreate)'],
+  [/^INSERT INTO [`"]?issuedTokens/, 'session token row'],
+  [/^DELETE FROM [`"]?issuedTokens/, "user's session-expired tokens removed"],
+  [/^(BEGIN|START TRANSACTION)/i, 'transaction around the session token INSERT'],
+  [/^COMMIT/i, 'transaction around the session token INSERT'],
+  [/rolesUsers|roles/, 'role for the session cookie / ACL'],
+  [/systemSettings/, 'system settings'],
+];
+
+export function purposeOf(sql: string): string {
+  return PURPOSES.find(([re]) => re.test(sql))?.[1] ?? '?';
+}
+
+export interface Statement {
+  sql: string;
+  ms: number;
+  owner: Owner;
+}
+
+/**
+ * Records every statement the app runs while `on`, with its own time (hrtime around
+ * `sequelize.query`, through which every model call and transaction goes) and its owner.
+ * BEGIN/COMMIT belong to whoever owns the statements of their transaction.
+ */
+export function statementRecorder(bench: BenchApp) {
+  const sequelize = bench.app.db.sequelize as any;
+  const query = sequelize.query.bind(sequelize);
+  let recording: { sql: string; ms: number; tx?: string }[] | null = null;
+  sequelize.query = async (sql: any, options?: any) => {
+    if (!recording) return query(sql, options);
+    const list = recording;
+    const t0 = process.hrtime.bigint();
+    try {
+      return await query(sql, options);
+    } finally {
+      const text = typeof sql === 'string' ? sql : String(sql?.query ?? sql);
+      list.push({ sql: text.replace(/\s+/g, ' ').trim(), ms: Number(process.hrtime.bigint() - t0) / 1e6, tx: options?.transaction?.id });
+    }
+  };
+  return {
+    async record<T>(fn: () => Promise<T>): Promise<{ result: T; statements: Statement[] }> {
+      const list: { sql: string; ms: number; tx?: string }[] = [];
+      recording = list;
+      try {
+        const result = await fn();
+        return { result, statements: classify(list) };
+      } finally {
+        recording = null;
+      }
+    },
+  };
+}
+
+function classify(list: { sql: string; ms: number; tx?: string }[]): Statement[] {
+  const ownerOf = (sql: string): Owner => (OUR_TABLES.test(sql) ? 'open2fa' : 'core');
+  const txOwner = new Map<string, Owner>();
+  for (const s of list) if (s.tx && !TX_CONTROL.test(s.sql) && ownerOf(s.sql) === 'open2fa') txOwner.set(s.tx, 'open2fa');
+  return list.map((s) => ({ sql: s.sql, ms: s.ms, owner: s.tx && TX_CONTROL.test(s.sql) ? txOwner.get(s.tx) ?? 'core' : ownerOf(s.sql) }));
+}
+
+/** "10 (open2fa 5, core 5)" */
+export function countLine(statements: Statement[]) {
+  const ours = statements.filter((s) => s.owner === 'open2fa').length;
+  return `${statements.length} (open2fa ${ours}, core ${statements.length - ours})`;
+}
+
 /** The stored password hash of one user created the normal way, reused for bulk-inserted users. */
 async function passwordHash(app: MockServer): Promise<string> {
   const repo = app.db.getRepository('users');

@@ -3,6 +3,7 @@
  * as `{ errors: [{ code, message, ...extra }] }` with its HTTP status.
  */
 import { ERROR_CODES, ErrorCode, NAMESPACE } from '../constants';
+import { isOutage } from './outage';
 
 const STATUS: Record<ErrorCode, number> = {
   TWO_FACTOR_BAD_REQUEST: 400,
@@ -25,6 +26,7 @@ const STATUS: Record<ErrorCode, number> = {
   TWO_FACTOR_NO_PERMISSION: 403,
   TWO_FACTOR_VERIFIER_IN_USE: 409,
   TWO_FACTOR_NOTHING_OFFERED: 409,
+  TWO_FACTOR_UNAVAILABLE: 503,
 };
 
 /** English message per code; the key for translation too (src/locale). */
@@ -50,6 +52,7 @@ export const MESSAGES: Record<ErrorCode, string> = {
   TWO_FACTOR_NO_PERMISSION: 'No permissions',
   TWO_FACTOR_VERIFIER_IN_USE: 'Users have set up this verifier for two-factor authentication. Confirm to delete it and remove it from their accounts.',
   TWO_FACTOR_NOTHING_OFFERED: 'Two-factor authentication is required, but no verification method is available. Please contact your administrator.',
+  TWO_FACTOR_UNAVAILABLE: 'Two-factor authentication is temporarily unavailable. Please try again in a moment.',
 };
 
 export type ErrorExtra = Record<string, string | number | boolean | null | string[]>;
@@ -88,14 +91,32 @@ export function respondError(ctx: ErrorContext, err: TwoFactorError) {
   ctx.body = { errors: [{ code: err.code, message, ...err.extra }] };
 }
 
-/** Wraps an action so that TwoFactorErrors become the design's error bodies. */
+/** Seconds a client is told to wait after TWO_FACTOR_UNAVAILABLE. */
+const UNAVAILABLE_RETRY_AFTER = 5;
+
+/**
+ * The database or the cache cannot be reached (`isOutage`): 503 TWO_FACTOR_UNAVAILABLE with
+ * `retryAfter`, and the cause in the server log; undefined for any other error.
+ */
+export function outageError(ctx: unknown, err: unknown): TwoFactorError | undefined {
+  if (!isOutage(err)) return undefined;
+  const logger = (ctx as any)?.logger ?? (ctx as any)?.app?.logger;
+  logger?.warn?.(`two-factor: the database or cache is unavailable: ${(err as Error)?.message}`);
+  return new TwoFactorError(ERROR_CODES.UNAVAILABLE, { retryAfter: UNAVAILABLE_RETRY_AFTER });
+}
+
+/**
+ * Wraps an action so that TwoFactorErrors become the design's error bodies, and an outage of the
+ * database or cache becomes 503 TWO_FACTOR_UNAVAILABLE.
+ */
 export function withErrors<C extends ErrorContext>(handler: (ctx: C, next: () => Promise<void>) => Promise<void>) {
   return async (ctx: C, next: () => Promise<void>) => {
     try {
       await handler(ctx, next);
     } catch (err) {
-      if (err instanceof TwoFactorError) {
-        respondError(ctx, err);
+      const refusal = err instanceof TwoFactorError ? err : outageError(ctx, err);
+      if (refusal) {
+        respondError(ctx, refusal);
         return;
       }
       throw err;

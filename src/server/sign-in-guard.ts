@@ -9,7 +9,7 @@
  */
 import { ERROR_CODES, EVENT_TYPES, PASSWORD_AUTH_TYPE } from '../constants';
 import { enforcementDisabledByEnv } from './env';
-import { TwoFactorError } from './errors';
+import { outageError, respondError, TwoFactorError } from './errors';
 import { describeChallenge, markVerified } from './flows/sign-in';
 import { isTrustedRequestOrigin } from './origin';
 import { requestInfo } from './request';
@@ -41,14 +41,31 @@ export function createSignInGuard(services: Services) {
     auth.validate = async () => user;
     if (!user) return next();
 
+    let decided: 'pass' | 'challenged';
+    try {
+      decided = await challengeIfRequired(ctx, user);
+    } catch (err) {
+      // The database or cache went away under our reads: refuse with a clear code, never a
+      // session. Core's own failures after `next()` stay core's.
+      const refusal = err instanceof TwoFactorError ? err : outageError(ctx, err);
+      if (!refusal) throw err;
+      respondError(ctx, refusal);
+      return;
+    }
+    if (decided === 'pass') return next();
+  };
+
+  /** Answers a required user with a challenge ('challenged'), or says to let core sign them in ('pass'). */
+  async function challengeIfRequired(ctx: any, user: any): Promise<'pass' | 'challenged'> {
+    const auth = ctx.auth;
     const settings = await services.settings.get();
     let decision = await services.policy.decide(user, settings);
-    if (!decision.required) return next();
+    if (!decision.required) return 'pass';
 
     // A device this user trusted skips the second factor (its token is rotated on the way).
     if (settings.allowTrustedDevices && decision.stage === 'verify' && (await services.devices.useIfValid(ctx, user.id))) {
       await markVerified(services, ctx, user.id, { detail: { trustedDevice: true } });
-      return next();
+      return 'pass';
     }
 
     decision = await services.policy.markFirstRequired(user.id, decision);
@@ -74,5 +91,6 @@ export function createSignInGuard(services: Services) {
       redirect: '/2fa',
       twoFactor: { token: challenge.token, stage: decision.stage, ...describeChallenge(services, challenge.expiresAt, decision, settings) },
     };
-  };
+    return 'challenged';
+  }
 }

@@ -33,7 +33,7 @@ export interface VerifierView {
 
 /** One security key of the user, as twoFactorMe:get lists it. */
 export interface CredentialView {
-  id: string;
+  id: number;
   name: string;
   createdAt: string;
   lastUsedAt: string | null;
@@ -130,6 +130,8 @@ export function describeError(t: T, error: ApiError): string {
         : t('{{count}} users would be left without an offered verification method.', { count: error.users ?? 0 });
     case ERROR_CODES.USE_TWO_FACTOR_PAGE:
       return t('Set up this verification method from the two-factor authentication page.');
+    case ERROR_CODES.UNAVAILABLE:
+      return t('Two-factor authentication is temporarily unavailable. Please try again in a moment.');
     case ERROR_CODES.BAD_REQUEST:
       // Security keys: the app was opened by an IP address, which WebAuthn cannot use.
       if (error.reason === 'rp_id_ip') {

@@ -51,6 +51,29 @@ function versionOf(name) {
   }
 }
 
+/**
+ * @simplewebauthn/server imports @peculiar/x509 (and with it tsyringe and the `reflect-metadata`
+ * polyfill, which adds a non-deletable symbol to the global `Reflect`) only to check attestation
+ * certificate chains. With it in the bundle the host's hardened JavaScript (SES `lockdown()` of
+ * plugin-flow-engine) fails at start. We ask for attestation `none`, so those are left out: a
+ * registration that carries a certificate chain is refused (the stub throws, the check fails).
+ */
+const X509_NAMES = ['X509Certificate', 'X509ChainBuilder', 'X509Crl', 'AuthorityKeyIdentifierExtension', 'CRLDistributionPointsExtension', 'SubjectKeyIdentifierExtension'];
+const noCertificateChains = {
+  name: 'no-certificate-chains',
+  setup(b) {
+    b.onResolve({ filter: /^(@peculiar\/x509|reflect-metadata)$/ }, (args) => ({ path: args.path, namespace: 'open2fa-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'open2fa-stub' }, (args) => ({
+      loader: 'js',
+      contents:
+        args.path === 'reflect-metadata'
+          ? 'module.exports = {};'
+          : `class Refused { constructor() { throw new Error('attestation certificate chains are not supported (attestation "none")'); } }
+             for (const name of ${JSON.stringify(X509_NAMES)}) exports[name] = Refused;`,
+    }));
+  },
+};
+
 async function buildServer() {
   const result = await build({
     entryPoints: { index: path.join(root, 'src/server/index.ts') },
@@ -60,6 +83,7 @@ async function buildServer() {
     format: 'cjs',
     outdir: path.join(dist, 'server'),
     external: SERVER_EXTERNALS,
+    plugins: [noCertificateChains],
     metafile: true,
     logLevel: 'warning',
   });

@@ -99,9 +99,30 @@ const GUARDS = [
   {
     name: 'one binding per verifier (commit check)',
     file: 'src/server/flows/bindings.ts',
-    find: 'if (bound.includes(verifier.name)) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);',
+    find: 'if (bound.includes(verifier.name) && !adding) throw new TwoFactorError(ERROR_CODES.ALREADY_BOUND);',
     replace: '',
     tests: [T('atomic-guards')],
+  },
+  {
+    name: 'WebAuthn ceremony used once (taken out of the store before verifying)',
+    file: 'src/server/factors/webauthn/store.ts',
+    find: "const claimed = await this.ceremonies.destroy({ where: { id: row.get('id'), challenge: row.get('challenge') } });",
+    replace: 'const claimed = 1;',
+    tests: [T('webauthn')],
+  },
+  {
+    name: 'WebAuthn ceremony of the personal center tied to its session',
+    file: 'src/server/factors/webauthn/store.ts',
+    find: "if ((row.get('session') ?? null) !== args.session) return null;",
+    replace: '',
+    tests: [T('webauthn')],
+  },
+  {
+    name: 'WebAuthn signature counter stored only when it went up',
+    file: 'src/server/factors/webauthn/store.ts',
+    find: 'const counterRule = newCounter > 0 ? { counter: { [Op.lt]: newCounter } } : { counter: 0 };',
+    replace: 'const counterRule = {};',
+    tests: [T('webauthn')],
   },
   {
     name: 'a bind-stage challenge binds only while nothing offered is bound',

@@ -7,7 +7,17 @@ import { Field, mutate } from './mutations';
 import { Body, handJwt, Person, World } from './world';
 
 const E = ERROR_CODES;
-const ACTIONS = ['get', 'bindStart', 'bind', 'unbind', 'regenerateBackupCodes', 'revokeDevice', 'revokeAllDevices'] as const;
+const ACTIONS = [
+  'get',
+  'bindStart',
+  'bind',
+  'unbind',
+  'regenerateBackupCodes',
+  'revokeDevice',
+  'revokeAllDevices',
+  'renameCredential',
+  'removeCredential',
+] as const;
 type Action = (typeof ACTIONS)[number];
 
 const PROOF: Record<string, Field> = {
@@ -34,6 +44,12 @@ export function meCases(w: World): HostileCase[] {
     regenerateBackupCodes: { person: () => w.alice, body: () => ({ password: 'not-the-password' }), fields: PROOF },
     revokeDevice: { person: () => w.alice, body: () => ({ id: 999_999 }), fields: { id: { type: 'integer', min: 1 } } },
     revokeAllDevices: { person: () => w.alice, body: () => ({}), fields: {} },
+    renameCredential: { person: () => w.alice, body: () => ({ id: 999_999, name: 'Key' }), fields: { id: { type: 'integer', min: 1 }, name: { type: 'string' } } },
+    removeCredential: {
+      person: () => w.alice,
+      body: () => ({ id: 999_999, password: 'not-the-password' }),
+      fields: { id: { type: 'integer', min: 1 }, ...PROOF },
+    },
   };
 
   // 1. Generated bodies from a signed-in user.
@@ -112,6 +128,10 @@ export function meCases(w: World): HostileCase[] {
     me(mallory, 'regenerateBackupCodes', 'with nothing bound', () => ({ password: w.password }), E.NOT_BOUND),
     me(mallory, 'unbind', "a verifier someone else bound", () => ({ verifier: 'totp', password: w.password }), E.NOT_BOUND),
     me(mallory, 'revokeDevice', "another user's device", () => ({ id: w.carolDeviceId }), E.BAD_REQUEST),
+    me(alice, 'renameCredential', 'a security key that does not exist', () => ({ id: 999_999, name: 'Mine' }), E.BAD_REQUEST),
+    me(alice, 'renameCredential', 'a name of control characters', () => ({ id: 1, name: '\u0007\u0008' }), E.BAD_REQUEST),
+    me(alice, 'removeCredential', 'without proof', () => ({ id: 1 }), E.REAUTH_REQUIRED),
+    me(alice, 'removeCredential', 'a security key that does not exist, with proof', () => ({ id: 999_999, password: w.password }), E.BAD_REQUEST),
     me(erin, 'bind', 'a wrong code after a proven bindStart', () => ({ verifier: 'totp', code: '000000' }), E.INVALID_CODE, async () => {
       const started = await as(w.erin, 'bindStart', { json: { verifier: 'totp', password: w.password } });
       if (started.status !== 200) throw new Error(`setup bindStart failed: ${started.status} ${JSON.stringify(started.body)}`);

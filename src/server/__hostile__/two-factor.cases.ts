@@ -9,7 +9,7 @@ import { Body, handJwt, Person, World } from './world';
 
 const E = ERROR_CODES;
 
-type Action = 'getChallenge' | 'bindStart' | 'bind' | 'verify' | 'sendCode' | 'skip';
+type Action = 'getChallenge' | 'bindStart' | 'bind' | 'verify' | 'sendCode' | 'verifyStart' | 'skip';
 
 export function twoFactorCases(w: World): HostileCase[] {
   const cases: HostileCase[] = [];
@@ -43,6 +43,8 @@ export function twoFactorCases(w: World): HostileCase[] {
       },
     },
     sendCode: { person: () => w.erin, body: () => ({ verifier: 'email' }), fields: { verifier: { type: 'string' } } },
+    // Only a verifier the browser answers (WebAuthn) has something to start; TOTP is refused.
+    verifyStart: { person: () => w.alice, body: () => ({ verifier: 'totp' }), fields: { verifier: { type: 'string' } } },
     skip: { person: () => w.bob, body: () => ({}), fields: {} },
   };
 
@@ -70,6 +72,7 @@ export function twoFactorCases(w: World): HostileCase[] {
     bind: () => ({ verifier: 'totp', code: '123456' }),
     verify: () => ({ verifier: 'totp', code: w.totp(w.alice) }),
     sendCode: () => ({ verifier: 'email' }),
+    verifyStart: () => ({ verifier: 'totp' }),
     skip: () => ({}),
   };
   const stageOf = (action: Action) => (['bindStart', 'bind', 'skip'].includes(action) ? 'bind' : 'verify');

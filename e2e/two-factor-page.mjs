@@ -31,6 +31,7 @@ async function main(check) {
   try {
     for (const [lang, username] of Object.entries(users)) {
       const locale = lang === 'zh' ? 'zh-CN' : 'en-US';
+      const zh = lang === 'zh';
       const { context, page, errors } = await newPage(browser, locale, { width: 1280, height: 860 });
 
       const signIn = async () => {
@@ -71,7 +72,14 @@ async function main(check) {
       await signIn();
       await page.getByTestId('two-factor-code').waitFor({ timeout: 20000 });
       await shot(page, `verify-${locale}`);
+      check(
+        `[${locale}] the verify step has a submit button, a line saying the code is sent on its last digit, and "Back to sign in"`,
+        (await page.getByTestId('two-factor-code-submit').isVisible()) &&
+          (await page.getByText(zh ? '输入最后一位数字后会自动提交。' : 'The code is sent as soon as you type its last digit.').isVisible()) &&
+          (await page.getByTestId('two-factor-back').isVisible()),
+      );
       await page.getByTestId('two-factor-code').fill(totp(secret, 1));
+      const lastStep = Math.floor(Date.now() / 30000) + 1;
       await page.waitForURL(/\/admin/, { timeout: 20000 });
       check(`[${locale}] the verify step signs in on the last digit`, page.url().includes('/admin'));
       await page.getByTestId('user-center-button').waitFor({ timeout: 30000 });
@@ -81,10 +89,102 @@ async function main(check) {
       await context.clearCookies();
       await signIn();
       await page.getByRole('tab', { name: lang === 'zh' ? '备用码' : 'Backup code' }).click();
-      await page.getByTestId('two-factor-code').fill(codes[0]);
-      await page.keyboard.press('Enter');
+      await page.getByPlaceholder('xxxxx-xxxxx').fill(codes[0]);
+      await page.getByTestId('two-factor-code-submit').click();
       await page.waitForURL(/\/admin/, { timeout: 20000 });
-      check(`[${locale}] a backup code signs in from the "Backup code" tab`, page.url().includes('/admin'));
+      check(`[${locale}] a backup code signs in from the "Backup code" tab with the Verify button`, page.url().includes('/admin'));
+
+      // "Back to sign in" drops the challenge and opens the sign-in page.
+      await page.evaluate(() => localStorage.clear());
+      await context.clearCookies();
+      await signIn();
+      await page.getByTestId('two-factor-back').click();
+      await page.waitForURL(/\/signin/, { timeout: 20000 });
+      check(`[${locale}] "Back to sign in" leaves /2fa for the sign-in page, without the challenge`, (await page.evaluate(() => sessionStorage.getItem('open2fa:pending'))) === null);
+
+      // A used backup code is named as such (and counts); the last attempt ends the step.
+      await signIn();
+      await page.getByRole('tab', { name: zh ? '备用码' : 'Backup code' }).click();
+      await page.getByPlaceholder('xxxxx-xxxxx').fill(codes[0]);
+      await page.getByTestId('two-factor-code-submit').click();
+      await page.getByTestId('two-factor-error').waitFor({ timeout: 10000 });
+      const reusedText = await page.getByTestId('two-factor-error').innerText();
+      check(`[${locale}] a used backup code says it was already used`, reusedText.includes(zh ? '此备用码已被使用' : 'This backup code has already been used.'), reusedText);
+      await shot(page, `verify-backup-code-used-${locale}`);
+      /** Sends what `act` sends and waits for the server's answer to reach the page. */
+      const answered = async (act) => {
+        await Promise.all([page.waitForResponse((r) => r.url().includes('twoFactor:verify'), { timeout: 15000 }), act()]);
+        await page.waitForTimeout(300);
+      };
+      let lastError = '';
+      for (let i = 0; i < 3; i++) {
+        await page.getByTestId('two-factor-code').fill(`aaaaa-aaaa${'abc'[i]}`);
+        await answered(() => page.getByTestId('two-factor-code-submit').click());
+        lastError = await page.getByTestId('two-factor-error').innerText();
+      }
+      check(`[${locale}] one attempt left reads in the singular`, zh ? lastError.includes('还剩 1 次') : lastError.includes('1 attempt left.') && !lastError.includes('attempts left'), lastError);
+      await page.getByTestId('two-factor-code').fill('aaaaa-aaaad');
+      await page.getByTestId('two-factor-code-submit').click();
+      await page.getByTestId('two-factor-used-up').waitFor({ timeout: 10000 });
+      check(
+        `[${locale}] after the last attempt the step says the attempts are used up, with no code box but "Sign in again"`,
+        (await page.getByTestId('two-factor-code').count()) === 0 && (await page.getByTestId('two-factor-sign-in-again').isVisible()),
+      );
+      await shot(page, `verify-attempts-used-up-${locale}`);
+      await page.getByTestId('two-factor-sign-in-again').click();
+      await page.waitForURL(/\/signin/, { timeout: 20000 });
+      check(`[${locale}] "Sign in again" opens the sign-in page`, page.url().includes('/signin'));
+
+      // Five more wrong codes reach the lockout: the code box is disabled, with the time it ends.
+      await signIn();
+      await page.getByTestId('two-factor-code').waitFor({ timeout: 20000 });
+      const wrong = totp(secret, 40);
+      for (let i = 0; i < 5 && !(await page.getByTestId('two-factor-locked').count()); i++) {
+        await page.getByTestId('two-factor-code').fill('');
+        await answered(() => page.getByTestId('two-factor-code').fill(wrong));
+      }
+      await page.getByTestId('two-factor-locked').waitFor({ timeout: 10000 });
+      check(
+        `[${locale}] a locked user sees until when, and the code box and its button are disabled`,
+        (await page.getByTestId('two-factor-code').isDisabled()) && (await page.getByTestId('two-factor-code-submit').isDisabled()),
+      );
+      await shot(page, `verify-locked-${locale}`);
+
+      // The admin sees the lock in the Users tab and lifts it; the user then signs in.
+      {
+        const adminCtx = await newPage(browser, locale);
+        const ap = adminCtx.page;
+        await ap.goto(`${base}/signin?redirect=%2Fadmin`);
+        await ap.locator('input:not([type=password])').first().fill('admin@nocobase.com');
+        await ap.locator('input[type=password]').fill('admin123');
+        await ap.locator('button[type=submit]').first().click();
+        await ap.waitForURL(/\/admin/, { timeout: 30000 });
+        await ap.goto(`${base}/admin/settings/auth/two-factor`);
+        await ap.getByRole('tab', { name: zh ? '用户' : 'Users' }).click();
+        const search = ap.locator('input[data-testid="users-search"], [data-testid="users-search"] input').first();
+        await search.fill(username);
+        await search.press('Enter');
+        const row = ap.locator('.ant-table-row', { hasText: username });
+        await row.locator('[data-testid^="users-locked-"]').waitFor({ timeout: 15000 });
+        check(`[${locale}] the Users tab shows the lock and when it ends`, (await row.innerText()).includes(zh ? '锁定至' : 'Locked until'));
+        await shot(ap, `admin-users-locked-${locale}`);
+        await row.locator('[data-testid^="users-unlock-"]').click();
+        await ap.locator('.ant-popconfirm-buttons .ant-btn-primary').click();
+        await ap.locator('.ant-message-success').waitFor({ timeout: 10000 });
+        await row.locator('[data-testid^="users-locked-"]').waitFor({ state: 'detached', timeout: 10000 });
+        const listed = (await api.get(`twoFactorUsers:list?filter=${encodeURIComponent(JSON.stringify({ q: username }))}`, admin)).body.data[0];
+        check(`[${locale}] Unlock lifts the lock`, listed.lockedUntil === null, JSON.stringify(listed));
+        errors.push(...adminCtx.errors);
+        await adminCtx.context.close();
+      }
+      await page.getByTestId('two-factor-back').click();
+      await page.waitForURL(/\/signin/, { timeout: 20000 });
+      await signIn();
+      // A step later than the last one accepted (the replay rule), within the drift window.
+      while (Math.floor(Date.now() / 30000) + 1 <= lastStep) await page.waitForTimeout(1000);
+      await page.getByTestId('two-factor-code').fill(totp(secret, 1));
+      await page.waitForURL(/\/admin/, { timeout: 20000 });
+      check(`[${locale}] once unlocked, the user signs in with a code`, page.url().includes('/admin'));
       check(`[${locale}] no page errors`, errors.length === 0, errors.join(' | '));
       await context.close();
     }

@@ -64,18 +64,23 @@ export function totpOptionProblems(raw: unknown): [string, string][] {
   return problems;
 }
 
-/** A verifier's options with defaults filled in; invalid values fall back to the default. */
+/**
+ * A verifier's options with defaults filled in; invalid values fall back to the default (the same
+ * rules as `totpOptionProblems`, field by field: this runs at every check).
+ */
 export function totpOptions(raw: unknown): TotpOptions {
-  const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-  const bad = new Set(totpOptionProblems(o).map(([field]) => field));
-  const pick = <K extends keyof TotpOptions>(key: K): TotpOptions[K] =>
-    o[key] === undefined || o[key] === null || bad.has(key) ? TOTP_DEFAULTS[key] : (o[key] as TotpOptions[K]);
+  const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, any>;
+  const intIn = (key: 'period' | 'window') => {
+    const v = o[key];
+    const { min, max } = TOTP_LIMITS[key];
+    return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : TOTP_DEFAULTS[key];
+  };
   return {
-    algorithm: pick('algorithm'),
-    digits: pick('digits'),
-    period: pick('period'),
-    window: pick('window'),
-    issuer: pick('issuer'),
+    algorithm: TOTP_ALGORITHMS.includes(o.algorithm) ? o.algorithm : TOTP_DEFAULTS.algorithm,
+    digits: (TOTP_LIMITS.digits as readonly unknown[]).includes(o.digits) ? o.digits : TOTP_DEFAULTS.digits,
+    period: intIn('period'),
+    window: intIn('window'),
+    issuer: typeof o.issuer === 'string' && o.issuer.length <= TOTP_LIMITS.issuerMaxLength ? o.issuer : TOTP_DEFAULTS.issuer,
   };
 }
 

@@ -14,7 +14,7 @@ import type { CredentialsProps } from '../types';
 export function KeyList(props: CredentialsProps) {
   const t = useT();
   const call = useCall();
-  const [editing, setEditing] = useState<string | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
   const [draft, setDraft] = useState('');
   const [saving, setSaving] = useState(false);
   const keys = props.verifier.credentials || [];
@@ -60,7 +60,9 @@ export function KeyList(props: CredentialsProps) {
               </Typography.Text>
               <br />
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {t('Added {{added}} · last used {{used}}', { added: formatTime(key.createdAt), used: key.lastUsedAt ? formatTime(key.lastUsedAt) : t('never') })}
+                {key.lastUsedAt
+                  ? t('Added {{added}} · last used {{used}}', { added: formatTime(key.createdAt), used: formatTime(key.lastUsedAt) })
+                  : t('Added {{added}} · never used', { added: formatTime(key.createdAt) })}
               </Typography.Text>
             </div>
           )}

@@ -29,8 +29,11 @@ function addressMessage(t: T) {
   });
 }
 
-/** One sentence for an error of the browser's prompt. */
-export function describeCeremonyError(t: T, err: unknown): string {
+/**
+ * One sentence for an error of the browser's prompt. `uvRequired`: the site asked for a PIN or
+ * biometric, and browsers refuse a key that cannot check one the same way as a cancelled prompt.
+ */
+export function describeCeremonyError(t: T, err: unknown, uvRequired = false): string {
   const error = err as { name?: string; code?: string; message?: string; cause?: { name?: string } };
   const name = error?.cause?.name || error?.name;
   if (err instanceof WebAuthnError || error?.code) {
@@ -49,30 +52,33 @@ export function describeCeremonyError(t: T, err: unknown): string {
         return t('The security key prompt was closed. Press the button to try again.');
     }
   }
+  if (name === 'NotAllowedError' && uvRequired) {
+    return t('The security key was not accepted: the prompt was cancelled, or the key cannot check a PIN or biometric, which this site requires. Try again, or use another key.');
+  }
   if (name === 'NotAllowedError' || name === 'AbortError') {
     return t('The security key prompt was cancelled or timed out. Press the button to try again.');
   }
   return t('The security key could not be used: {{message}}', { message: error?.message || String(err) });
 }
 
-async function run<R>(t: T, prompt: () => Promise<R>): Promise<Ceremony<R>> {
+async function run<R>(t: T, prompt: () => Promise<R>, uvRequired: boolean): Promise<Ceremony<R>> {
   const unavailable = unavailableReason(t);
   if (unavailable) return { ok: false, message: unavailable };
   try {
     return { ok: true, response: await prompt() };
   } catch (err) {
-    return { ok: false, message: describeCeremonyError(t, err) };
+    return { ok: false, message: describeCeremonyError(t, err, uvRequired) };
   }
 }
 
 /** The prompt to create a key, for the options of bindStart. */
 export function register(t: T, optionsJSON: any) {
-  return run(t, () => startRegistration({ optionsJSON }));
+  return run(t, () => startRegistration({ optionsJSON }), optionsJSON?.authenticatorSelection?.userVerification === 'required');
 }
 
 /** The prompt to use a key, for the options of verifyStart. */
 export function authenticate(t: T, optionsJSON: any) {
-  return run(t, () => startAuthentication({ optionsJSON }));
+  return run(t, () => startAuthentication({ optionsJSON }), optionsJSON?.userVerification === 'required');
 }
 
 /** Closes a prompt still open (the panel went away). */

@@ -94,7 +94,9 @@ async function main(check) {
       await page.getByTestId('two-factor-users').waitFor();
       await shot(page, 'admin-users-zh-CN');
       await page.getByRole('tab', { name: TEXT['zh-CN'].audit }).click();
-      await page.getByTestId('two-factor-events').waitFor();
+      await page.getByTestId('two-factor-events').locator('.ant-table-row').first().waitFor({ timeout: 15000 });
+      const details = (await page.getByTestId('event-detail').allInnerTexts()).join(' | ');
+      check('[zh-CN] the audit details are sentences, without stored field names', details.includes('密码正确') && !/\b(stage|requiredBecause|attemptsLeft|by):/.test(details), details.slice(0, 300));
       await shot(page, 'admin-audit-zh-CN');
       await page.goto(`${base}/admin/settings/verification`);
       await page.locator('.ant-table-row', { hasText: 'totp' }).getByText('编辑', { exact: true }).click();
@@ -131,6 +133,21 @@ async function main(check) {
       await page.getByTestId('policy-save').click();
       await page.locator('.ant-message-success').waitFor({ timeout: 10000 });
       check('[en-US] "Enforce 2FA for all users" is saved from the tab', (await api.get('twoFactorSettings:get', asRoot)).body.data.enforceForAll === true);
+
+      // Core's Verification item points our types to our item, whose drawer the pointer opens.
+      await page.getByTestId('user-center-button').hover();
+      await page.locator('.ant-dropdown-menu-item', { hasText: /^Verification$/ }).click();
+      await page.mouse.move(200, 700);
+      await page.locator('.ant-list-item', { hasText: 'Authenticator app' }).getByText('Bind', { exact: true }).click();
+      await page.getByTestId('two-factor-pointer').waitFor({ timeout: 15000 });
+      check('[en-US] core\'s Verification page shows a pointer, not a bind form, for our types', await page.getByText('Set this up under Two-factor authentication').isVisible());
+      await shot(page, 'verification-pointer-en-US');
+      await page.getByTestId('two-factor-pointer-open').click();
+      await page.getByTestId('two-factor-me').waitFor({ timeout: 15000 });
+      check('[en-US] its button opens our personal-center drawer', await page.getByTestId('two-factor-me-intro').isVisible());
+      await shot(page, 'verification-pointer-opened-en-US');
+      await page.goto(`${base}/admin/settings/auth/two-factor`);
+      await page.getByTestId('two-factor-policy').waitFor({ timeout: 30000 });
     }
 
     // 3. A new user: bind at sign-in, verify and trust the device, then not asked on it.
@@ -204,6 +221,7 @@ async function main(check) {
       const row = adminPage.locator('.ant-table-row', { hasText: username });
       await row.waitFor({ timeout: 10000 });
       check('[en-US] the users table shows the user as set up, with the method', (await row.innerText()).includes('Authenticator app'));
+      check('[en-US] a user bound under "enforce for all" is tagged "All users" only, not also "Opted in"', (await row.innerText()).includes('All users') && !(await row.innerText()).includes('Opted in'));
       await adminPage.locator('input[data-testid="users-search"], [data-testid="users-search"] input').first().fill('');
       await adminPage.locator('input[data-testid="users-search"], [data-testid="users-search"] input').first().press('Enter');
       await adminPage.waitForTimeout(800);
@@ -217,6 +235,8 @@ async function main(check) {
       await adminPage.getByRole('tab', { name: TEXT['en-US'].audit }).click();
       await adminPage.getByTestId('two-factor-events').locator('.ant-table-row').first().waitFor({ timeout: 10000 });
       check('[en-US] the audit log shows the reset', (await adminPage.getByTestId('two-factor-events').innerText()).includes('Reset by an administrator'));
+      const resetRow = adminPage.getByTestId('two-factor-events').locator('.ant-table-row').first();
+      check('[en-US] the reset\'s details name the admin in a sentence', /reset two-factor authentication\. 1 method removed\./.test(await resetRow.innerText()) && !(await resetRow.innerText()).includes('by:'), await resetRow.innerText());
       await shot(adminPage, 'admin-audit-en-US');
       allErrors.push(...admin.errors);
       await admin.context.close();

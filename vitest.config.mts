@@ -6,14 +6,19 @@ import { defineConfig } from 'vitest/config';
 // NocoBase's DB_* and CACHE_* variables for PostgreSQL and Redis; they pass through as they are).
 const sqlite = !process.env.DB_DIALECT || process.env.DB_DIALECT === 'sqlite';
 const storage = path.resolve(__dirname, 'node_modules/.cache/nocobase-test-storage');
+// NOCOBASE_NODE_MODULES: another node_modules holding the NocoBase packages to test on (`npm run
+// test:versions` installs each NocoBase line in .versions/<version>/); the rest comes from ours.
+const nocobase = process.env.NOCOBASE_NODE_MODULES ? path.resolve(process.env.NOCOBASE_NODE_MODULES) : path.resolve(__dirname, 'node_modules');
+const otherNocobase = nocobase !== path.resolve(__dirname, 'node_modules');
 
 export default defineConfig({
   resolve: {
     alias: [
       {
         find: /^@nocobase\/test$/,
-        replacement: path.resolve(__dirname, 'node_modules/@nocobase/test/lib/index.js'),
+        replacement: path.join(nocobase, '@nocobase/test/lib/index.js'),
       },
+      ...(otherNocobase ? [{ find: /^@nocobase\/(.*)$/, replacement: `${nocobase}/@nocobase/$1` }] : []),
     ],
   },
   test: {
@@ -36,7 +41,7 @@ export default defineConfig({
     // only with TEST_LOGS=1, so a run shows the runner's summary and the failures.
     onConsoleLog: () => (process.env.TEST_LOGS === '1' ? undefined : false),
     env: {
-      NODE_MODULES_PATH: path.resolve(__dirname, 'node_modules'),
+      NODE_MODULES_PATH: nocobase,
       STORAGE_PATH: storage,
       LOGGER_TRANSPORT: process.env.TEST_LOGS === '1' ? 'console' : 'file',
       LOGGER_LEVEL: 'error',

@@ -13,14 +13,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-const bin = path.join(root, 'node_modules/.bin');
+// NOCOBASE_NODE_MODULES: the apps run on the NocoBase installed there (`npm run test:versions`
+// installs each NocoBase line in .versions/<version>/); our own node_modules/.bin stays on PATH (yarn).
+const modules = process.env.NOCOBASE_NODE_MODULES ? path.resolve(process.env.NOCOBASE_NODE_MODULES) : path.join(root, 'node_modules');
+const bin = path.join(modules, '.bin');
+const ownBin = path.join(root, 'node_modules/.bin');
 
 /** An error with a hint for the person at the terminal. */
 export class AppError extends Error {
@@ -51,7 +55,7 @@ async function readEnv(file) {
 
 /** The environment of CLI and server processes of the app: ours, with `extra` (e.g. APP_PORT) on top. */
 export function appEnv(extra = {}) {
-  return { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, ...extra };
+  return { ...process.env, PATH: [bin, ...(bin === ownBin ? [] : [ownBin]), process.env.PATH].join(path.delimiter), ...extra };
 }
 
 /**
@@ -82,7 +86,10 @@ export async function prepareApp({ appDir, port, reset = false, env: extra = {},
   if (reset) await rm(path.join(appDir, 'storage'), { recursive: true, force: true });
   await mkdir(appDir, { recursive: true });
   await writeFile(path.join(appDir, 'package.json'), JSON.stringify({ name: 'open2fa-dev-app', private: true }, null, 2));
-  if (!existsSync(path.join(appDir, 'node_modules'))) await symlink(path.join(root, 'node_modules'), path.join(appDir, 'node_modules'), 'dir');
+  const link = path.join(appDir, 'node_modules');
+  // A link left pointing at another NocoBase (a test:versions run) is pointed back.
+  if ((await lstat(link).catch(() => null))?.isSymbolicLink() && (await realpath(link).catch(() => '')) !== (await realpath(modules))) await unlink(link);
+  if (!existsSync(link)) await symlink(modules, link, 'dir');
   if (!existsSync(path.join(appDir, '.env.e2e'))) await writeFile(path.join(appDir, '.env.e2e'), '');
   const previous = await readEnv(path.join(appDir, '.env'));
   // The app key protects sessions and, unless TWO_FACTOR_ENCRYPTION_KEY is set, the TOTP secrets: keep it.

@@ -25,7 +25,9 @@ import { bearer, show } from '../test-support/http.mjs';
 import { root } from '../test-support/requirements.mjs';
 
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-const outDir = path.join(root, '.e2e/package');
+// E2E_APP_SUFFIX keeps the folders of runs side by side apart (test:versions runs one per NocoBase line).
+const suffix = process.env.E2E_APP_SUFFIX ? `-${process.env.E2E_APP_SUFFIX}` : '';
+const outDir = path.join(root, `.e2e/package${suffix}`);
 const PASSWORD = 'Pkg-test-pass-1';
 
 function nextPatch(version) {
@@ -95,7 +97,7 @@ async function main(check) {
   check('npm run package makes a tarball', existsSync(current) && existsSync(next.file), `${current} / ${next.file}`);
 
   // 2. Stock app + `nocobase pm add` / `pm enable`.
-  const app = await testApp({ name: 'package-cli', plugin: false });
+  const app = await testApp({ name: `package-cli${suffix}`, plugin: false });
   apps.push(app);
   const { api } = app;
   await app.install(true);
@@ -129,7 +131,7 @@ async function main(check) {
   await app.stop();
 
   // 4. Upload through the Plugin Manager's API into another stock app.
-  const up = await testApp({ name: 'package-upload', plugin: false });
+  const up = await testApp({ name: `package-upload${suffix}`, plugin: false });
   apps.push(up);
   await up.install(true);
   await up.start();

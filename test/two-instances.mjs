@@ -13,6 +13,8 @@
  * scripts/services.mjs (own PostgreSQL/Redis under .e2e/cluster-*, or the ones the env names);
  * the app lives in .e2e/cluster. KEEP=1 leaves the apps running until Ctrl+C.
  * CLUSTER_CACHE_STORE=memory runs the same checks with a cache per process, as a control.
+ * CLUSTER_DB=mariadb (`npm run test:cluster:mariadb`) runs them on MariaDB instead of PostgreSQL
+ * (own MariaDB and Redis as .e2e/cluster-mariadb*, the app in .e2e/cluster-mariadb).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,6 +30,8 @@ import { totp } from '../test-support/totp.mjs';
 
 const since = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 const DATABASE = 'open2fa_cluster';
+const MARIADB = process.env.CLUSTER_DB === 'mariadb';
+const NAME = MARIADB ? 'cluster-mariadb' : 'cluster';
 const PASSWORD = 'Cluster-pass-123';
 const DEVICE_COOKIE = 'nb_2fa_device_main';
 const deviceCookie = (res) => cookieOf(res, DEVICE_COOKIE);
@@ -41,14 +45,14 @@ async function boot() {
     const res = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
     if (res.status !== 0) throw new Error('npm run build failed');
   }
-  const services = await startServices({ name: 'cluster' });
+  const services = await startServices({ name: 'cluster', dialect: MARIADB ? 'mariadb' : 'postgres' });
   let app;
   const stopAll = async () => {
     await app?.stop();
     await services.stop();
   };
   try {
-    await createDatabase(services.pg, DATABASE);
+    await createDatabase(services.db, DATABASE);
     const shared = { ...services.env, DB_DATABASE: DATABASE };
     // CLUSTER_CACHE_STORE=memory: a control run with a cache per process, where the lockout and
     // settings checks must fail (that is why a cluster needs the Redis cache).
@@ -56,9 +60,9 @@ async function boot() {
     console.log(`→ cache store: ${shared.CACHE_DEFAULT_STORE}`);
     const [portA, portB] = [await freePort(), await freePort()];
     let t = Date.now();
-    app = await testApp({ name: 'cluster', port: portA, env: shared });
+    app = await testApp({ name: NAME, port: portA, env: shared });
     await app.install(true);
-    console.log(`→ installed on PostgreSQL database ${DATABASE} (${since(t)})`);
+    console.log(`→ installed on ${MARIADB ? 'MariaDB' : 'PostgreSQL'} ${services.dbVersion}, database ${DATABASE} (${since(t)})`);
 
     t = Date.now();
     // Same folder, database, Redis and APP_KEY (in .env); own port and gateway socket. One after

@@ -3,7 +3,7 @@
  * and local times — never the stored field names (the row's `detail` is the server's record).
  */
 import { EVENT_TYPES } from '../../constants';
-import { formatTime, reasonLabel, shownReasons } from '../shared/format';
+import { formatTime, joinSentences, reasonLabel, shownReasons } from '../shared/format';
 import type { T } from '../shared/i18n';
 
 export interface EventRow {
@@ -65,7 +65,7 @@ export function eventSentence(t: T, row: EventRow): string {
         .map((r) => reasonLabel(t, r, 'admin'))
         .join(t(', '));
       const asked = d.stage === 'bind' ? t('Password accepted; asked to set up a method.') : t('Password accepted; asked for a second step.');
-      return reasons ? `${asked} ${t('Required because: {{reasons}}.', { reasons })}` : asked;
+      return joinSentences(t, asked, reasons ? t('Required because: {{reasons}}.', { reasons }) : '');
     }
     case EVENT_TYPES.verified:
       return d.trustedDevice ? t('Signed in on a trusted device, without a code.') : t('Second step passed; signed in.');
@@ -76,17 +76,17 @@ export function eventSentence(t: T, row: EventRow): string {
       const left = d.stage
         ? count(t, d.attemptsLeft, '1 attempt left on this sign-in.', '{{count}} attempts left on this sign-in.')
         : count(t, d.attemptsLeft, '1 attempt left before lockout.', '{{count}} attempts left before lockout.');
-      return `${base} ${d.attemptsLeft === 0 ? t('No attempts left.') : left}`;
+      return joinSentences(t, base, d.attemptsLeft === 0 ? t('No attempts left.') : left);
     }
     case EVENT_TYPES.locked: {
       const base = d.scope === 'proof' ? t('Locked out of confirming changes until {{time}}.', { time: time(d.until) }) : t('Locked out of two-factor sign-in until {{time}}.', { time: time(d.until) });
-      return d.daily ? `${base} ${t('The daily limit of wrong codes was reached.')}` : base;
+      return d.daily ? joinSentences(t, base, t('The daily limit of wrong codes was reached.')) : base;
     }
     case EVENT_TYPES.bound:
       return where(t, d) ? t('Method set up {{where}}.', { where: where(t, d) }) : t('Method set up.');
     case EVENT_TYPES.unbound:
       if (typeof d.key === 'string') {
-        return `${t('Security key “{{name}}” removed.', { name: d.key })} ${typeof d.keysLeft === 'number' ? count(t, d.keysLeft, '1 key left.', '{{count}} keys left.') : ''}`.trim();
+        return joinSentences(t, t('Security key “{{name}}” removed.', { name: d.key }), typeof d.keysLeft === 'number' ? count(t, d.keysLeft, '1 key left.', '{{count}} keys left.') : '');
       }
       if (d.via === 'verifiers:unbind') return t('Method removed on the Verification page.');
       if (d.via === 'verifier deleted') return t('Method removed because an administrator deleted its verifier.');
@@ -107,7 +107,7 @@ export function eventSentence(t: T, row: EventRow): string {
       return t('Signed in from a device not seen before: {{browser}}, {{network}}.', { browser: d.browser || '—', network: d.network || '—' });
     case EVENT_TYPES.adminReset: {
       const removed = Array.isArray(d.verifiers) ? d.verifiers.length : 0;
-      return `${t('{{admin}} reset two-factor authentication.', { admin })} ${removed ? count(t, removed, '1 method removed.', '{{count}} methods removed.') : t('No method was set up.')}`;
+      return joinSentences(t, t('{{admin}} reset two-factor authentication.', { admin }), removed ? count(t, removed, '1 method removed.', '{{count}} methods removed.') : t('No method was set up.'));
     }
     case EVENT_TYPES.settingsChanged:
       if (d.unlocked) return t('{{admin}} lifted the lockout (it would have ended at {{time}}).', { admin, time: time(d.lockedUntil) });

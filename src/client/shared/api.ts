@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { APIClient, useAPIClient } from './host';
 import { ERROR_CODES } from '../../constants';
 import type { T } from './i18n';
+import { joinSentences } from './format';
 
 export interface ApiError {
   code?: string;
@@ -96,14 +97,14 @@ export function describeError(t: T, error: ApiError): string {
   switch (error.code) {
     case ERROR_CODES.INVALID_CODE:
       if (error.reason === 'key_not_accepted') return `${t('Your security key was not accepted.')} ${attemptsLeftText(t, error.attemptsLeft)}`.trim();
-      return `${t('The code is incorrect.')} ${attemptsLeftText(t, error.attemptsLeft)}`.trim();
+      return joinSentences(t, t('The code is incorrect.'), attemptsLeftText(t, error.attemptsLeft));
     case ERROR_CODES.LOCKED:
-      return `${t('Too many failed attempts.')} ${waitText(t, error.retryAfter ?? 60)}`;
+      return joinSentences(t, t('Too many failed attempts.'), waitText(t, error.retryAfter ?? 60));
     case ERROR_CODES.THROTTLED:
       if (error.reason === 'busy') return t('Too many attempts at the same moment. Please try again.');
       return t('Please wait {{seconds}} seconds before asking for another code.', { seconds: error.retryAfter ?? 60 });
     case ERROR_CODES.CODE_REUSED:
-      if (error.reason === 'backup_code_used') return `${t('This backup code has already been used.')} ${attemptsLeftText(t, error.attemptsLeft)}`.trim();
+      if (error.reason === 'backup_code_used') return joinSentences(t, t('This backup code has already been used.'), attemptsLeftText(t, error.attemptsLeft));
       return t('This code has already been used. Please wait for a new code.');
     case ERROR_CODES.CHALLENGE_REQUIRED:
     case ERROR_CODES.CHALLENGE_INVALID:

@@ -75,6 +75,11 @@ export function shownReasons(reasons: string[]): string[] {
   return others.length ? others : reasons;
 }
 
+/** Sentences one after the other, as the language writes them (a space in English, none in Chinese). */
+export function joinSentences(t: T, ...parts: (string | null | undefined)[]): string {
+  return (parts.filter(Boolean) as string[]).reduce((all, next) => (all ? t('{{first}} {{second}}', { first: all, second: next }) : next), '');
+}
+
 /** "Chrome · Windows" from a user agent; a dash for none. */
 export function describeAgent(userAgent: string | null | undefined): string {
   return userAgent ? describeBrowser(userAgent, ' · ') : '—';

@@ -7,7 +7,7 @@ import React, { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Space, Typography } from 'antd';
 import { ERROR_CODES } from '../../constants';
 import { ApiError, attemptsUsedUp, describeError, waitText } from '../shared/api';
-import { formatTime } from '../shared/format';
+import { formatTime, joinSentences } from '../shared/format';
 import { useT } from '../shared/i18n';
 import type { Exits } from './exits';
 
@@ -71,7 +71,7 @@ export function AttemptsUsedUp(props: { reason: string; exits: Exits }) {
         type="error"
         showIcon
         message={t('All attempts for this sign-in are used up')}
-        description={`${props.reason} ${t('For your security, sign in with your password again to get new attempts.')}`}
+        description={joinSentences(t, props.reason, t('For your security, sign in with your password again to get new attempts.'))}
       />
       <Button type="primary" size="large" block onClick={() => props.exits.backToSignIn()} data-testid="two-factor-sign-in-again">
         {t('Sign in again')}
@@ -95,7 +95,7 @@ export function LockedNotice(props: { until: Date }) {
       showIcon
       data-testid="two-factor-locked"
       message={t('Too many failed attempts')}
-      description={`${t('Codes are not accepted until {{time}}.', { time: formatTime(props.until.toISOString()).slice(11) })} ${waitText(t, seconds)}`}
+      description={joinSentences(t, t('Codes are not accepted until {{time}}.', { time: formatTime(props.until.toISOString()).slice(11) }), waitText(t, seconds))}
     />
   );
 }

@@ -98,6 +98,14 @@ async function main(check) {
       const details = (await page.getByTestId('event-detail').allInnerTexts()).join(' | ');
       check('[zh-CN] the audit details are sentences, without stored field names', details.includes('密码正确') && !/\b(stage|requiredBecause|attemptsLeft|by):/.test(details), details.slice(0, 300));
       await shot(page, 'admin-audit-zh-CN');
+      // Core's Verification item (验证码) points our types to our item.
+      await page.getByTestId('user-center-button').hover();
+      await page.locator('.ant-dropdown-menu-item', { hasText: /^验证码$/ }).click();
+      await page.mouse.move(200, 700);
+      await page.locator('.ant-list-item', { hasText: /Authenticator app|身份验证器应用/ }).getByText('绑定', { exact: true }).click();
+      await page.getByTestId('two-factor-pointer').waitFor({ timeout: 15000 });
+      check('[zh-CN] core\'s Verification page points our types to our item', await page.getByText('请在“双因素认证”中设置').isVisible());
+      await shot(page, 'verification-pointer-zh-CN');
       await page.goto(`${base}/admin/settings/verification`);
       await page.locator('.ant-table-row', { hasText: 'totp' }).getByText('编辑', { exact: true }).click();
       await page.getByText('允许的时钟偏差（步数）').waitFor({ timeout: 15000 });

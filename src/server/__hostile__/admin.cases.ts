@@ -30,6 +30,12 @@ export function adminCases(w: World): HostileCase[] {
       fields: { userId: { type: 'integer', min: 1 }, enforced: { type: 'boolean' } },
     },
     {
+      action: 'twoFactorUsers:unlock',
+      path: `/${RESOURCES.users}:unlock`,
+      body: () => ({ userId: 999_999 }),
+      fields: { userId: { type: 'integer', min: 1 } },
+    },
+    {
       action: 'twoFactorSettings:update',
       path: `/${RESOURCES.settings}:update`,
       // Would orphan every TOTP user: refused with 409 unless confirmed.
@@ -85,6 +91,7 @@ export function adminCases(w: World): HostileCase[] {
     ...writes.map((t) => ({ action: t.action, spec: () => ({ path: t.path, body: { json: t.action === 'twoFactorSettings:update' ? { enforceForAll: false } : t.body() } as Body }) })),
     { action: 'twoFactorUsers:reset', spec: () => ({ path: `/${RESOURCES.users}:reset`, body: { json: { userId: w.alice.id } } }) },
     { action: 'twoFactorUsers:setEnforced', spec: () => ({ path: `/${RESOURCES.users}:setEnforced`, body: { json: { userId: w.root.id, enforced: true } } }) },
+    { action: 'twoFactorUsers:unlock', spec: () => ({ path: `/${RESOURCES.users}:unlock`, body: { json: { userId: w.alice.id } } }) },
     { action: 'twoFactorUsers:list', spec: () => ({ method: 'get', path: `/${RESOURCES.users}:list` }) },
     { action: 'twoFactorUsers:signOutUnverified', spec: () => ({ path: `/${RESOURCES.users}:signOutUnverified`, body: { json: {} } }) },
     { action: 'twoFactorEvents:list', spec: () => ({ method: 'get', path: `/${RESOURCES.events}:list` }) },
@@ -146,7 +153,7 @@ export function adminCases(w: World): HostileCase[] {
       send: () => as(root(), { path: `/${RESOURCES.settings}:update`, query: 'filterByTk=other', body: { json: { enforceForAll: false, evil: 1 } } }),
     },
   );
-  const users = (action: 'reset' | 'setEnforced', name: string, json: unknown, code: string | string[] = E.BAD_REQUEST): HostileCase => ({
+  const users = (action: 'reset' | 'setEnforced' | 'unlock', name: string, json: unknown, code: string | string[] = E.BAD_REQUEST): HostileCase => ({
     action: `twoFactorUsers:${action}`,
     name: `root, ${name}`,
     code,
@@ -161,6 +168,10 @@ export function adminCases(w: World): HostileCase[] {
     users('setEnforced', 'enforced as a string', { userId: w.alice.id, enforced: 'false' }),
     users('setEnforced', 'enforced as null', { userId: w.alice.id, enforced: null }),
     users('setEnforced', 'an extra field', { userId: w.alice.id, enforced: true, firstRequiredAt: null }),
+    users('unlock', 'userId as a filter', { userId: { $gt: 0 } }),
+    users('unlock', 'userId as a list', { userId: [w.alice.id, w.carol.id] }),
+    users('unlock', 'a user that does not exist', { userId: 2 ** 40 }),
+    users('unlock', 'an extra field', { userId: w.alice.id, lockedUntil: null }),
     {
       action: 'twoFactorUsers:reset',
       name: 'root, filterByTk in the query and no values',

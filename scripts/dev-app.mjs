@@ -117,6 +117,10 @@ export async function prepareApp({ appDir, port, reset = false, env: extra = {},
   await mkdir(target, { recursive: true });
   await cp(path.join(root, 'package.json'), path.join(target, 'package.json'));
   await cp(path.join(root, 'dist'), path.join(target, 'dist'), { recursive: true });
+  // The root markers: client-v2.js is what makes the v2 client (/v/) list the plugin.
+  for (const file of ['client.js', 'client-v2.js', 'client-v2.d.ts', 'server.js']) {
+    if (existsSync(path.join(root, file))) await cp(path.join(root, file), path.join(target, file));
+  }
   return env;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: typecheck, the server tests (vitest, SQLite in memory) and the browser tests
- * (chromium against a fresh real app), printing the runners' results and failures, not server
+ * (chromium against a fresh real app: the v1 client, then the v2 client as installed and after a
+ * restart with APP_CLIENT_ENTRY_MODE=modern-only), printing the runners' results and failures, not server
  * logs. The app boots while the typecheck runs; its output goes to .e2e/with-app/app.log, printed
  * only when something fails. Every phase runs even when an earlier one failed, so one run shows
  * every failure; it ends with the phases that failed and how long each phase took.
@@ -15,7 +16,7 @@
  * stops with the command to run).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { launchApp, logTail } from '../test-support/app.mjs';
 import { chromiumPath, orExit, requireNodeModules, root } from '../test-support/requirements.mjs';
@@ -58,6 +59,42 @@ async function phase(name, fn) {
 }
 
 let app = null;
+
+/** Runs one browser script against `url`; resolves to its exit code. */
+const browserScript = (script, args) =>
+  new Promise((resolve) => spawn(process.execPath, [path.join(root, 'e2e', script), ...args], { cwd: root, stdio: 'inherit' }).on('exit', (c) => resolve(c ?? 1)));
+
+/**
+ * The v2 client's browser tests on the same app: as installed, then restarted with
+ * APP_CLIENT_ENTRY_MODE=modern-only. The NocoBase CLI writes the entry mode into
+ * @nocobase/app's dist/client/index.html (one file for every app using these node_modules), so
+ * the file is put back as it was once that server stops. Resolves to the names of failed phases.
+ */
+async function v2BrowserTests(/** @type {import('../test-support/app.mjs').TestApp} */ ready) {
+  const failures = [];
+  console.log('\n== browser tests, v2 client (chromium)');
+  if ((await phase('browser tests (v2)', () => browserScript('v2-client.mjs', [ready.url, 'default']))) !== 0) failures.push('browser tests (v2)');
+  const indexHtml = path.join(root, 'node_modules/@nocobase/app/dist/client/index.html');
+  const before = existsSync(indexHtml) ? readFileSync(indexHtml) : null;
+  try {
+    console.log('\n== browser tests, v2 client, APP_CLIENT_ENTRY_MODE=modern-only (chromium)');
+    const restarted = await phase('restart with APP_CLIENT_ENTRY_MODE=modern-only', async () => {
+      await ready.stop();
+      return ready.start({ env: { APP_CLIENT_ENTRY_MODE: 'modern-only' } }).catch((err) => err);
+    });
+    if (restarted instanceof Error) {
+      console.error(`✖ the app did not restart in modern-only mode: ${restarted.message}`);
+      failures.push('browser tests (v2, modern-only)');
+    } else if ((await phase('browser tests (v2, modern-only)', () => browserScript('v2-client.mjs', [ready.url, 'modern-only']))) !== 0) {
+      failures.push('browser tests (v2, modern-only)');
+    }
+  } finally {
+    await ready.stop();
+    if (before) writeFileSync(indexHtml, before);
+  }
+  if (failures.length) console.error(`\n--- end of ${path.relative(root, ready.log)} ---\n${logTail(ready.log)}`);
+  return failures;
+}
 /** @type {string[]} */
 const failed = [];
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
@@ -116,6 +153,7 @@ try {
         failed.push('browser tests');
         console.error(`\n--- end of ${path.relative(root, ready.log)} ---\n${logTail(ready.log)}`);
       }
+      failed.push(...(await v2BrowserTests(ready)));
     }
   }
 } finally {

@@ -2,10 +2,10 @@
  * Our verification types in plugin-verification's v2 registry (which holds loaders): the verifier
  * options form under Settings → Verification, the code form its unbind dialog shows, and, in place
  * of a bind form on its Verification page, a pointer to our own setup (the one place to manage our
- * types), with a button that opens it.
+ * types), with a button that opens it — as the v1 registry does (src/client/factors/plugin-verification.tsx).
  */
-import React from 'react';
-import { Alert, Button, Form, Input, Space } from 'antd';
+import React, { useRef } from 'react';
+import { Alert, Button, Form, Input } from 'antd';
 import { useFlowContext } from '@nocobase/flow-engine';
 import { OWN_FACTOR_UIS } from '../client/factors';
 import type { HostApp } from '../client/shared/host';
@@ -21,16 +21,37 @@ function CodeVerificationForm() {
   );
 }
 
+/**
+ * Our types are managed in our personal-center item only (as in v1): plugin-verification's bind
+ * dialog shows where, with a button that closes the dialog and opens our drawer; the dialog's own
+ * Bind button is hidden (the server would refuse it: TWO_FACTOR_USE_TWO_FACTOR_PAGE).
+ */
 function UseOurPage() {
   const t = useT();
   const ctx = useFlowContext();
+  const ref = useRef<HTMLDivElement>(null);
   return (
-    <Space direction="vertical" style={{ width: '100%' }} data-testid="two-factor-pointer">
-      <Alert type="info" showIcon message={t('Set this up in the personal center: Two-factor authentication.')} />
-      <Button type="primary" onClick={() => openTwoFactorDrawer(ctx.viewer, t)}>
-        {t('Two-factor authentication')}
-      </Button>
-    </Space>
+    <div ref={ref} data-open2fa-pointer="" data-testid="two-factor-pointer">
+      <style>{'.ant-modal-content:has([data-open2fa-pointer]) .ant-modal-footer, .ant-modal-content:has([data-open2fa-pointer]) .ant-btn-primary[type=submit] { display: none; }'}</style>
+      <Alert
+        type="info"
+        showIcon
+        message={t('Set this up under Two-factor authentication')}
+        description={t('Authenticator apps, email codes and security keys for signing in are managed there, with your backup codes and trusted devices.')}
+        action={
+          <Button
+            type="primary"
+            data-testid="two-factor-pointer-open"
+            onClick={() => {
+              (ref.current?.closest('.ant-modal-content')?.querySelector('.ant-modal-close') as HTMLElement | null)?.click();
+              openTwoFactorDrawer(ctx.viewer, t);
+            }}
+          >
+            {t('Open')}
+          </Button>
+        }
+      />
+    </div>
   );
 }
 

@@ -130,7 +130,7 @@ async function bindAtV2SignIn(check, page, locale, account, shotPrefix) {
 }
 
 /** @param {(label: string, ok: boolean, detail?: string) => void} check */
-async function defaultMode(check, browser, asRoot, role, people) {
+async function defaultMode(check, browser, asRoot, role, people, stamp) {
   const allErrors = [];
 
   // 1. The admin (root, who has a factor) signs in at /v/signin with a code and enforces the role.
@@ -164,6 +164,12 @@ async function defaultMode(check, browser, asRoot, role, people) {
     await page.getByText('Accepted clock drift (steps)').waitFor({ timeout: 30000 });
     check('[v2] the totp verifier shows our options form under Settings → Verification', (await page.getByText('Algorithm', { exact: true }).count()) > 0);
     await shot(page, 'v2-verification-totp-en-US');
+    const issuer = `Issuer ${stamp}`;
+    await page.locator('.ant-form-item', { hasText: 'Issuer shown in the app' }).locator('input').fill(issuer);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.locator('.ant-drawer-content').first().waitFor({ state: 'detached', timeout: 15000 }).catch(() => {});
+    const totpVerifier = (await api.get('verifiers:get?filterByTk=totp', asRoot)).body?.data;
+    check('[v2] the options form saves under options (issuer), keeping the others', totpVerifier?.options?.issuer === issuer && totpVerifier?.options?.digits === 6, JSON.stringify(totpVerifier?.options));
   }
 
   // 2. A required user: bind at /v/signin, then a code with "trust this device", then not asked.
@@ -332,7 +338,7 @@ async function main(check) {
 
   const browser = await launchChromium();
   try {
-    const errors = mode === 'modern-only' ? await modernOnly(check, browser, people) : await defaultMode(check, browser, asRoot, role, people);
+    const errors = mode === 'modern-only' ? await modernOnly(check, browser, people) : await defaultMode(check, browser, asRoot, role, people, stamp);
     check(`[v2 ${mode}] no page errors`, errors.length === 0, errors.join(' | '));
   } finally {
     await browser.close();

@@ -275,7 +275,7 @@ function redisPing(port, host = '127.0.0.1') {
  * `persist`: an append-only file synced at every write, so a restart keeps the counters and locks
  * (the fault tests stop and start it; without persistence a restart empties it).
  */
-async function startRedis(dir, { persist = false } = {}) {
+export async function startRedis(dir, { persist = false } = {}) {
   const server = redisServerPath();
   mkdirSync(dir, { recursive: true });
   const pidFile = path.join(dir, 'redis.pid');

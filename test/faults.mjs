@@ -24,7 +24,9 @@
  * exit; kill and restart when the start failed), as a deployment must.
  */
 import { stopServer } from '../scripts/dev-app.mjs';
-import { createDatabase } from '../scripts/services.mjs';
+import path from 'node:path';
+import { createDatabase, startRedis } from '../scripts/services.mjs';
+import { root } from '../test-support/requirements.mjs';
 import { testApp } from '../test-support/app.mjs';
 import { runChecks } from '../test-support/checks.mjs';
 import { bindAll, bootCluster, createUsers, healthOf, jtiOf, setPolicy, since, spawnServer } from '../test-support/cluster.mjs';
@@ -158,8 +160,8 @@ function workload({ apis, pool, attackers, plain }) {
         replies.forEach((reply, k) => record({ kind: 'verify', instance: targets[k].name, user: user.username, step, challenge, code, reply }));
       } finally {
         pool.give(user, sent);
+        await sleep(300);
       }
-      await sleep(300);
     }
   };
   const attacker = async () => {
@@ -232,6 +234,7 @@ async function recovery(apis, pool, since, used, limitMs = 120_000) {
 let cluster;
 let supervisor;
 let control;
+let controlRedisStop;
 await runChecks(
   'faults',
   async (check) => {
@@ -241,12 +244,15 @@ await runChecks(
     const apis = cluster.instances.map((i) => apiClient(`${i.url}/api`, { name: i.label, password: PASSWORD }));
     const [A, B] = apis;
 
-    // A stock NocoBase (no plugin) on the same PostgreSQL and Redis (its own database and Redis
-    // database), to tell core's behaviour under a fault from the plugin's.
-    const controlEnv = { ...services.env, DB_DATABASE: `${cluster.db.database}_control`, CACHE_REDIS_URL: `${services.redis.url}/1` };
+    // A stock NocoBase (no plugin) on the same PostgreSQL (its own database) and a Redis of its
+    // own (NocoBase's messages between instances go over Redis channels, which a Redis database
+    // number does not separate), stopped together with the cluster's: core's behaviour under a
+    // fault, told apart from the plugin's.
+    const controlRedis = await startRedis(path.join(root, '.e2e', `${cluster.app.name}-control-redis`));
+    controlRedisStop = controlRedis.stop;
+    const controlEnv = { ...services.env, DB_DATABASE: `${cluster.db.database}_control`, CACHE_REDIS_URL: controlRedis.url };
     await createDatabase(services.pg, controlEnv.DB_DATABASE);
     control = await testApp({ name: `${cluster.app.name}-control`, plugin: false, env: controlEnv });
-    const controlReady = control.install(true).then(() => control.start({ label: 'stock app' }));
 
     t = Date.now();
     const plain = await createUsers(cluster, { prefix: 'plain', count: 20, password: PASSWORD, roles: ['admin'] });
@@ -256,7 +262,8 @@ await runChecks(
     const attackers = bound.slice(0, 4);
     const subjects = bound.slice(4, 10);
     const pool = totpPool(bound.slice(10));
-    const controlInstance = await controlReady;
+    await control.install(true);
+    const controlInstance = await control.start({ label: 'stock app' });
     const controlApi = apiClient(`${controlInstance.url}/api`, { name: 'stock', password: PASSWORD });
     const controlRoot = await send(() => controlApi.signIn('admin@nocobase.com', 'admin123'));
     check('setup: 200 users with TOTP, 20 without, a stock app without the plugin beside', bound.length === 200 && !!controlRoot.body?.data?.token, `stock app root sign-in: ${brief(controlRoot)}`, t);
@@ -304,7 +311,10 @@ await runChecks(
       const load = workload({ apis, pool, attackers, plain: plain.slice(0, 10) });
       await sleep(3000);
       const during = [];
+      const alsoUsed = [];
       const { back, notes } = await fault({
+        /** (user, step) pairs the fault itself sent codes for. */
+        alsoUsed,
         /** Sends the prefetched verifies now (while the dependency is down). */
         sendPrefetched: async () => {
           for (const p of prefetched) during.push(await send(() => B.twoFactor('verify', p.challenge, { verifier: 'totp', code: p.code }), 5000));
@@ -339,7 +349,7 @@ await runChecks(
       const attackRows = await sessionRows(attackers.map((u) => u.username), from);
       const verifies = events.filter((e) => e.kind === 'verify');
       const stepsByUser = new Map();
-      for (const e of [...verifies, ...probed, ...prefetched.map((p) => ({ user: p.user.username, step: p.step }))]) {
+      for (const e of [...verifies, ...probed, ...alsoUsed, ...prefetched.map((p) => ({ user: p.user.username, step: p.step }))]) {
         stepsByUser.set(e.user, (stepsByUser.get(e.user) || new Set()).add(e.step));
       }
       const honestRows = await sessionRows([...stepsByUser.keys()], from);
@@ -372,7 +382,7 @@ await runChecks(
 
       console.log(`  recovery: ${up.map((a) => `${a.name} ${recovered[a.name] === undefined ? 'not within 120 s' : secs(recovered[a.name])}`).join(', ')} after the dependency's return`);
       const worst = Math.max(...up.map((a) => recovered[a.name] ?? Infinity));
-      return { worst, recovered };
+      return { worst, recovered, events };
     };
 
     // (a) Redis stops for 20 s.
@@ -380,7 +390,7 @@ await runChecks(
       const r = await scenario(`(a) Redis stopped for ${REDIS_DOWN_S} s`, subjects.slice(0, 2), async ({ sendPrefetched, controlApi }) => {
         const notes = [];
         const stopped = Date.now();
-        await services.redis.down();
+        await Promise.all([services.redis.down(), controlRedis.down()]);
         await sleep(1500);
         await sendPrefetched();
         for (const inst of supervisor.instances) {
@@ -391,7 +401,7 @@ await runChecks(
         const stockExit = control.alive() ? null : 'exited';
         notes.push(`stock NocoBase without the plugin: ${stockExit ? 'its process exited too' : 'kept running'}; auth:signIn → ${brief(stock)}`);
         await sleep(REDIS_DOWN_S * 1000 - (Date.now() - stopped));
-        await services.redis.up();
+        await Promise.all([services.redis.up(), controlRedis.up()]);
         const back = Date.now();
         notes.push('NocoBase core exits when Redis goes away (an uncaught SocketClosedUnexpectedlyError from its Redis clients), with or without the plugin; the supervisor restarts it');
         return { back, notes };
@@ -423,10 +433,11 @@ await runChecks(
       const inst = supervisor.instances[1];
       let cutUsers = [];
       let killedAt = 0;
-      const r = await scenario('(c) instance B killed with SIGKILL during verifies', subjects.slice(4, 6), async () => {
+      const r = await scenario('(c) instance B killed with SIGKILL during verifies', subjects.slice(4, 6), async ({ alsoUsed }) => {
         const burst = [];
         for (let i = 0; i < 12; i++) {
           const taken = await pool.take();
+          alsoUsed.push({ user: taken.user.username, step: taken.step });
           burst.push({ ...taken, challenge: (await A.signIn(taken.user.username)).body?.data?.twoFactor?.token });
         }
         const inFlight = burst.map((b) => send(() => B.twoFactor('verify', b.challenge, { verifier: 'totp', code: b.code }), 5000));
@@ -451,13 +462,17 @@ await runChecks(
       console.log(`  ${cutUsers.length} users' verifies were cut; B restarted by the supervisor`);
       const bBack = await recovery([B], pool, killedAt, [], 180_000);
       console.log(`  B served a complete 2FA sign-in again ${bBack.B === undefined ? 'never (180 s)' : secs(bBack.B)} after the kill (its restart)`);
-      check(`(c) service kept going on A: first complete 2FA sign-in ${secs(r.recovered.A ?? Infinity)} after the kill`, (r.recovered.A ?? Infinity) <= RECOVERY_TARGET_S * 1000);
+      // A's own answers after the kill (the workload's verifies it answered with a session).
+      const onA = r.events.filter((e) => e.kind === 'verify' && e.instance === 'A' && e.at > killedAt && e.reply.body?.data?.token).map((e) => e.at - killedAt);
+      const firstOnA = onA.length ? Math.min(...onA) : Infinity;
+      check(`(c) service kept going on A: it answered a verify with a session ${secs(firstOnA)} after the kill (${onA.length} in all while B was down and restarting)`, firstOnA <= RECOVERY_TARGET_S * 1000);
     }
   },
   {
     cleanup: async () => {
       await supervisor?.stop();
       await control?.stop();
+      await controlRedisStop?.();
       await cluster?.stopAll();
     },
   },

@@ -14,9 +14,9 @@
  * at or before the last one it accepted. So each 2FA user signs in at most once per step, with
  * that step's code, as a person with an authenticator app does, and the test keeps a pool of
  * enrolled users (each with its own secret) larger than the number of 2FA sign-ins any 30 s can
- * see: in plain-2FA-2FA-plain every 30 s holds 15 s of 2FA load, so the pool is sized from the
- * warm-up rate as rate × (15 s + warm-up) × 1.3. A simulated user that finds no user with an
- * unused step would wait for the next step; those waits are counted and must be 0, so the
+ * see: from the warm-up rate, rate × 30 s × 1.2 + 50 (those in flight), though in
+ * plain-2FA-2FA-plain about half of each 30 s is plain load. A simulated user that finds no user
+ * with an unused step would wait for the next step; those waits are counted and must be 0, so the
  * replay rule never sets the pace.
  *
  * Printed: sign-ins per second of each kind and their ratio (target ≥ 0.85), p50/p95 of each
@@ -174,8 +174,8 @@ await runChecks(
     await runSegment('plain', WARMUP_S, ctx, warm.plain);
     await runSegment('2fa', WARMUP_S, ctx, warm.mfa);
     const warmRate = summary(warm.mfa).rate;
-    // Enough users that no 30 s step sees one of them twice (see the header).
-    const needed = Math.ceil(warmRate * (SEGMENT_S * 2 + WARMUP_S) * 1.3);
+    // Enough users that no 30 s step needs one of them twice (see the header).
+    const needed = Math.ceil(warmRate * 30 * 1.2) + USERS_AT_ONCE;
     t = Date.now();
     if (needed > pool.size()) pool.add(await bindAll(cluster, mfaNames.slice(pool.size(), Math.min(needed, mfaNames.length)), PASSWORD));
     for (const u of pool.all()) boundJtis.add(u.sessionJti);

@@ -110,7 +110,8 @@ async function main(check) {
     { verifiers: [...new Set([...(before?.verifiers || ['totp']), VERIFIER])], enforcedRoles: [...new Set([...(before?.enforcedRoles || []), ROLE])] },
     asRoot,
   );
-  check('the verifier is offered and required for a role', offered.status === 200, show(offered));
+  const listed = offered.status === 200 ? '' : JSON.stringify((await api.get('verifiers:list', asRoot)).body?.data?.map((v) => [v.name, v.verificationType]));
+  check('the verifier is offered and required for a role', offered.status === 200, `${show(offered)} ${listed}`);
 
   const browser = await launchChromium();
   try {

@@ -116,6 +116,7 @@ export function describeError(t: T, error: ApiError): string {
     case ERROR_CODES.NOT_BOUND:
       return t('This verification method is not set up for your account.');
     case ERROR_CODES.ALREADY_BOUND:
+      if (error.reason === 'credential_registered') return t('This security key is already registered.');
       return t('This verification method is already set up for your account.');
     case ERROR_CODES.BIND_EXPIRED:
       return t('The setup has expired. Please start again.');

@@ -11,7 +11,8 @@
  * 3. Upgrade: `nocobase pm add <next tgz>` over it, restart; the user's binding, backup codes and
  *    the settings survive, and the user still verifies.
  * 4. Another stock app in .e2e/package-upload: the admin uploads the tarball through the Plugin
- *    Manager's API (`pm:add` with the file, then `pm:enable`), and a user goes through 2FA.
+ *    Manager's API (`pm:add` with the file, then `pm:enable`), and a user goes through 2FA; the
+ *    server lists the plugin for both clients and chromium loads it in v1 (/signin) and v2 (/v/signin).
  * Ends with `N passed, N failed` and the wall time.
  */
 import { spawnSync } from 'node:child_process';
@@ -151,6 +152,50 @@ async function main(check) {
   const ready = await until(async () => (await up.api.get('twoFactorSettings:get', upAdmin)).status === 200, 180_000);
   check('after the upload and enable, the app serves 2FA without a manual restart', ready);
   if (ready) await fullFlow(check, up.api, upRoot, 'upload');
+  if (ready) await bothClients(check, up, upAdmin);
+}
+
+/**
+ * The uploaded package in both clients: the server lists it for v1 and for v2 (the root
+ * client-v2.js), serves both entries as named AMD modules, and chromium loads each in its client.
+ * @param {(label: string, ok: boolean, detail?: string) => void} check
+ * @param {import('../test-support/app.mjs').TestApp} app
+ * @param {Record<string, string>} admin
+ */
+async function bothClients(check, app, admin) {
+  const v1 = (await app.api.get('pm:listEnabled', admin)).body?.data?.find((p) => p.packageName === pkg.name);
+  const v2 = (await app.api.get('pm:listEnabledV2', admin)).body?.data?.find((p) => p.packageName === pkg.name);
+  check('the server lists the plugin for the v1 and the v2 client', !!v1?.url && !!v2?.url && /dist\/client-v2\/index\.js/.test(v2.url), JSON.stringify({ v1, v2 }).slice(0, 300));
+  if (!v1?.url || !v2?.url) return;
+  const v1Code = await (await fetch(new URL(v1.url, app.url))).text();
+  const v2Code = await (await fetch(new URL(v2.url, app.url))).text();
+  check('the v1 entry is the AMD module <package>, the v2 entry <package>/client-v2', v1Code.includes(`define(${JSON.stringify(pkg.name)},`) && v2Code.includes(`define(${JSON.stringify(`${pkg.name}/client-v2`)},`));
+  const { launchChromium } = await import('../e2e/support.mjs');
+  const browser = await launchChromium();
+  try {
+    for (const [client, url, id] of [['v1', `${app.url}/signin`, pkg.name], ['v2', `${app.url}/v/signin`, `${pkg.name}/client-v2`]]) {
+      const page = await browser.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('console', (m) => m.text().includes('load plugin error') && problems.push(m.text()));
+      await page.goto(url);
+      const loaded = await page
+        .waitForFunction(
+          (name) => {
+            // v2 puts requirejs itself on window, v1 an object holding it.
+            const r = typeof window.requirejs === 'function' ? window.requirejs : window.requirejs?.requirejs;
+            return typeof r?.defined === 'function' && r.defined(name);
+          },
+          id,
+          { timeout: 60000 },
+        )
+        .then(() => true, () => false);
+      check(`chromium loads the uploaded plugin in the ${client} client (${new URL(url).pathname})`, loaded && problems.length === 0, problems.join(' | '));
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
 }
 
 await runChecks('package test', main, { cleanup: () => Promise.all(apps.map((a) => a.stop())).then(() => undefined) });

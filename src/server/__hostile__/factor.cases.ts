@@ -36,7 +36,7 @@ export function factorCases(w: World): HostileCase[] {
     verify('current code minus a digit', () => ({ verifier: 'totp', code: w.totp(w.alice).slice(1) }), E.INVALID_CODE),
     verify('current code in full-width digits', () => ({ verifier: 'totp', code: w.totp(w.alice).replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))) }), E.INVALID_CODE),
     verify("another user's backup code", () => ({ backupCode: w.carol.backupCodes[0] }), E.INVALID_CODE),
-    verify('a backup code already used', () => ({ backupCode: usedBackup.code }), E.INVALID_CODE, async () => {
+    verify('a backup code already used', () => ({ backupCode: usedBackup.code }), E.CODE_REUSED, async () => {
       usedBackup.code = w.alice.backupCodes.shift() as string;
       const first = await send('verify', t, { json: { backupCode: usedBackup.code } });
       if (first.status !== 200) throw new Error(`setup backup code failed: ${first.status}`);

@@ -70,13 +70,19 @@ export function AuditLogTab(props: { settings: SettingsView }) {
       title: t('Event'),
       dataIndex: 'type',
       key: 'type',
-      render: (v: string) => <Tag color={EVENT_COLORS[v] || 'default'}>{EVENT_LABELS[v] ? t(EVENT_LABELS[v]) : v}</Tag>,
+      // Long labels wrap inside the tag rather than running into the next column.
+      render: (v: string) => (
+        <Tag color={EVENT_COLORS[v] || 'default'} style={{ whiteSpace: 'normal', marginInlineEnd: 0 }}>
+          {EVENT_LABELS[v] ? t(EVENT_LABELS[v]) : v}
+        </Tag>
+      ),
     },
     {
       title: t('Method'),
       dataIndex: 'verifier',
       key: 'verifier',
-      render: (v: string | null) => (v ? titles.get(v) || (v === BACKUP_CODE ? t('Backup code') : v) : '—'),
+      // A wrong proof in the personal center may be the account password.
+      render: (v: string | null) => (v ? titles.get(v) || (v === BACKUP_CODE ? t('Backup code') : v === 'password' ? t('Password') : v) : '—'),
     },
     { title: t('IP address'), dataIndex: 'ip', key: 'ip', render: (v: string | null) => v || '—' },
     {

@@ -179,6 +179,11 @@ await runChecks(
     t = Date.now();
     if (needed > pool.size()) pool.add(await bindAll(cluster, mfaNames.slice(pool.size(), Math.min(needed, mfaNames.length)), PASSWORD));
     for (const u of pool.all()) boundJtis.add(u.sessionJti);
+    // A user bound during this step can sign in only from the next one.
+    if (pool.all().filter((u) => u.lastStep < stepNow()).length < needed) {
+      console.log('→ waiting for the next TOTP step (the users just bound used this one)');
+      await sleep((stepNow() + 1) * 30_000 - Date.now() + 100);
+    }
     console.log(`→ warm-up: ${summary(warm.plain).rate.toFixed(1)} plain and ${warmRate.toFixed(1)} 2FA sign-ins/s; ${pool.size()} users with TOTP (${since(t)})`);
 
     const rec = { plain: recorder(), mfa: recorder() };

@@ -18,7 +18,8 @@ import { bearer, show } from '../test-support/http.mjs';
 import { api, base, launchChromium, newPage, shot } from './support.mjs';
 
 const PASSWORD = 'Passkey-pass-123';
-const VERIFIER = 'webauthn';
+// A verifier of its own, so the script also runs again on the same app (the role may exist).
+const VERIFIER = `security_key_${Date.now()}`;
 const ROLE = 'webauthn2fa';
 /** The same app by name: WebAuthn works on localhost, never on an IP address. */
 const web = base.replace(/^http:\/\/127\.0\.0\.1(?=[:/]|$)/, 'http://localhost');
@@ -60,9 +61,16 @@ async function signOut(page) {
 const messagesGone = (page) => page.locator('.ant-message-notice').first().waitFor({ state: 'detached', timeout: 10000 }).catch(() => {});
 
 async function openPersonalCenter(page) {
-  await page.getByTestId('user-center-button').waitFor({ timeout: 30000 });
-  await page.getByTestId('user-center-button').hover();
-  await page.getByTestId('two-factor-user-center').click();
+  const button = page.getByTestId('user-center-button');
+  const item = page.getByTestId('two-factor-user-center');
+  await button.waitFor({ timeout: 30000 });
+  // The menu opens on hover; while the app is still settling after sign-in a hover can be lost.
+  for (let i = 0; i < 5 && !(await item.isVisible()); i++) {
+    await page.mouse.move(200, 700);
+    await button.hover();
+    await item.waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
+  }
+  await item.click();
   await page.mouse.move(200, 700);
   await page.getByTestId('two-factor-webauthn-keys').waitFor({ timeout: 15000 });
 }

@@ -96,7 +96,7 @@ export function attemptsUsedUp(error: ApiError): boolean {
 export function describeError(t: T, error: ApiError): string {
   switch (error.code) {
     case ERROR_CODES.INVALID_CODE:
-      if (error.reason === 'key_not_accepted') return `${t('Your security key was not accepted.')} ${attemptsLeftText(t, error.attemptsLeft)}`.trim();
+      if (error.reason === 'key_not_accepted') return joinSentences(t, t('Your security key was not accepted.'), attemptsLeftText(t, error.attemptsLeft));
       return joinSentences(t, t('The code is incorrect.'), attemptsLeftText(t, error.attemptsLeft));
     case ERROR_CODES.LOCKED:
       return joinSentences(t, t('Too many failed attempts.'), waitText(t, error.retryAfter ?? 60));

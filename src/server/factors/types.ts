@@ -35,7 +35,14 @@ export interface FactorInput {
 
 /** A code check. `step` asks the flow to claim a one-time step (TOTP) before accepting. */
 export type CodeCheck =
-  | { ok: false; reused?: boolean; /** Why, for the `failed` audit row (e.g. `possible_clone`). */ reason?: string }
+  | {
+      ok: false;
+      reused?: boolean;
+      /** Why, for the `failed` audit row (e.g. `possible_clone`). */
+      reason?: string;
+      /** What the refusal tells the client besides `attemptsLeft` (its `reason`), e.g. `key_not_accepted`. */
+      refusal?: string;
+    }
   | { ok: true; step?: number; afterSuccess?: () => Promise<void> };
 
 export interface BindingData {

@@ -106,5 +106,8 @@ async function settle(services: Services, run: CodeCheckRun, reservation: Reserv
   }
   throw run.missError
     ? run.missError(outcome.attemptsLeft, reused)
-    : new TwoFactorError(ERROR_CODES.INVALID_CODE, { attemptsLeft: outcome.attemptsLeft });
+    : new TwoFactorError(ERROR_CODES.INVALID_CODE, {
+        attemptsLeft: outcome.attemptsLeft,
+        ...(!result.ok && result.refusal ? { reason: result.refusal } : {}),
+      });
 }

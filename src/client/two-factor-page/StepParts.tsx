@@ -9,6 +9,7 @@ import { ERROR_CODES } from '../../constants';
 import { ApiError, attemptsUsedUp, describeError, waitText } from '../shared/api';
 import { formatTime, joinSentences } from '../shared/format';
 import { useT } from '../shared/i18n';
+import { clearPending } from '../shared/pending';
 import type { Exits } from './exits';
 
 /** How a refusal leaves the step: still open (with a message), locked until a time, or over. */
@@ -40,6 +41,8 @@ export function useStepState(initialLock: string | null): StepState {
         setError(null);
         setLockedUntil(until);
       } else if (attemptsUsedUp(e)) {
+        // The server has let the challenge go: so does the tab (no "expired" message later on).
+        clearPending();
         setError(null);
         setEnded(e.code === ERROR_CODES.CODE_REUSED ? t('This backup code has already been used.') : t('The code is incorrect.'));
       } else setError(describeError(t, e));

@@ -25,9 +25,10 @@ export function TwoFactorPage() {
   useEffect(() => {
     if (!pending) return exits.backToSignIn(t('Please sign in first.'));
     call<ChallengeInfo>('getChallenge').then((res) => (res.ok ? setInfo(res.data) : exits.backToSignIn(describeError(t, res.error))));
-    // The challenge dies at expiresAt: go back to sign-in then, with a message.
+    // The challenge dies at expiresAt: go back to sign-in then, with a message — unless the step
+    // has already ended it (attempts used up), and says so itself.
     const ms = new Date(pending.expiresAt).getTime() - Date.now();
-    const id = setTimeout(() => exits.backToSignIn(t('Two-factor authentication has expired. Please sign in again.')), Math.max(ms, 0));
+    const id = setTimeout(() => readPending() && exits.backToSignIn(t('Two-factor authentication has expired. Please sign in again.')), Math.max(ms, 0));
     return () => clearTimeout(id);
   }, [pending, call, exits, t]);
 

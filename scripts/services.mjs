@@ -326,15 +326,9 @@ export async function startRedis(dir, { persist = false } = {}) {
 
 // --- Both ------------------------------------------------------------------------------------
 
-/**
- * Postgres + Redis for a test run. Returns `{ env, pg, redis, stop }`: `env` holds NocoBase's settings
- * (DB_*, CACHE_DEFAULT_STORE, CACHE_REDIS_URL) with DB_DATABASE = the maintenance database.
- * `own: true` starts both here whatever the environment names (the fault tests stop and start
- * them: `pg.down/up`, `redis.down/up`); `persistRedis` gives Redis an append-only file.
- * `dialect: 'mariadb'`: MariaDB in place of PostgreSQL (startMariadbServices).
- */
-export async function startServices({ name, log = console.log, own = false, persistRedis = false, dialect = 'postgres' } = {}) {
-  if (dialect === 'mariadb') return startMariadbServices({ name, log });
+/** Stop functions run last-in first-out by `stop()`; one that fails is reported and the rest still run. */
+function stopList() {
+  /** @type {(() => Promise<unknown> | unknown)[]} */
   const stops = [];
   const stop = async () => {
     for (const s of stops.reverse()) {
@@ -346,6 +340,19 @@ export async function startServices({ name, log = console.log, own = false, pers
     }
     stops.length = 0;
   };
+  return { stops, stop };
+}
+
+/**
+ * Postgres + Redis for a test run. Returns `{ env, pg, redis, stop }`: `env` holds NocoBase's settings
+ * (DB_*, CACHE_DEFAULT_STORE, CACHE_REDIS_URL) with DB_DATABASE = the maintenance database.
+ * `own: true` starts both here whatever the environment names (the fault tests stop and start
+ * them: `pg.down/up`, `redis.down/up`); `persistRedis` gives Redis an append-only file.
+ * `dialect: 'mariadb'`: MariaDB in place of PostgreSQL (startMariadbServices).
+ */
+export async function startServices({ name, log = console.log, own = false, persistRedis = false, dialect = 'postgres' } = {}) {
+  if (dialect === 'mariadb') return startMariadbServices({ name, log });
+  const { stops, stop } = stopList();
   try {
     let pg;
     if (!own && process.env.DB_DIALECT === 'postgres' && process.env.DB_HOST) {
@@ -402,17 +409,7 @@ export async function startServices({ name, log = console.log, own = false, pers
  * (DB_DIALECT=mariadb or mysql with DB_HOST…) is used as it is.
  */
 async function startMariadbServices({ name, log }) {
-  const stops = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) {
-      try {
-        await s();
-      } catch (err) {
-        console.error(String(err?.message || err));
-      }
-    }
-    stops.length = 0;
-  };
+  const { stops, stop } = stopList();
   try {
     let db;
     const dialect = process.env.DB_DIALECT === 'mysql' ? 'mysql' : 'mariadb';

@@ -134,9 +134,9 @@ export class PluginTwoFactorAuthServer extends Plugin {
     resourceManager.registerPreActionHandler(`${RESOURCES.events}:list`, checkEventListParams);
     // Collections reached only through our actions: their generic CRUD resources stay closed.
     for (const name of PER_USER_COLLECTIONS) resourceManager.define({ name, only: ['__none__'] });
-    resourceManager.define({ name: RESOURCES.me, only: ME_ACTIONS, actions: createMeActions(this.services) });
+    resourceManager.define({ name: RESOURCES.me, only: [...ME_ACTIONS], actions: createMeActions(this.services) });
     resourceManager.define({ name: RESOURCES.users, only: USERS_ACTIONS, actions: createUsersActions(this.services) });
-    defineAcl(this.app, { twoFactor: TWO_FACTOR_ACTIONS, me: ME_ACTIONS });
+    defineAcl(this.app, { twoFactor: TWO_FACTOR_ACTIONS, me: [...ME_ACTIONS] });
   }
 
   /**

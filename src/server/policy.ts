@@ -15,19 +15,6 @@ import type { VerifierDirectory, VerifierInfo } from './verifiers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Raw rows carry JSON as an object (PostgreSQL, MySQL) or as text (SQLite). */
-function toObject(value: unknown): Record<string, unknown> {
-  let parsed = value;
-  if (typeof value === 'string') {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = null;
-    }
-  }
-  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-}
-
 /** Raw rows carry dates as Date (PostgreSQL, MySQL) or as text (SQLite). */
 function toDate(value: unknown): Date | null {
   if (value === null || value === undefined || value === '') return null;
@@ -189,7 +176,7 @@ export class Policy {
         stored: !!row,
       },
       bound: rows.filter((r) => r.kind === 'bound').map((r) => String(r.verifier)),
-      bindingMeta: Object.fromEntries(rows.filter((r) => r.kind === 'bound').map((r) => [String(r.verifier), toObject(r.meta)])),
+      bindingMeta: Object.fromEntries(rows.filter((r) => r.kind === 'bound').map((r) => [String(r.verifier), answerObject(r.meta)])),
     };
   }
 

@@ -2,22 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, RESOURCES } from '../../constants';
 import { wrongCode } from '../../../test-support/totp.mjs';
+import { ME_ACTIONS } from '../actions/me';
 import type { HostileCase } from './harness';
 import { Field, mutate } from './mutations';
 import { Body, handJwt, Person, World } from './world';
 
 const E = ERROR_CODES;
-const ACTIONS = [
-  'get',
-  'bindStart',
-  'bind',
-  'unbind',
-  'regenerateBackupCodes',
-  'revokeDevice',
-  'revokeAllDevices',
-  'renameCredential',
-  'removeCredential',
-] as const;
+const ACTIONS = ME_ACTIONS;
 type Action = (typeof ACTIONS)[number];
 
 const PROOF: Record<string, Field> = {

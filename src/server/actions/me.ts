@@ -196,4 +196,4 @@ export const ME_ACTIONS = [
   'revokeAllDevices',
   'renameCredential',
   'removeCredential',
-];
+] as const;

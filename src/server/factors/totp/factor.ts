@@ -6,20 +6,11 @@ import { DecryptError, UnknownKeyError } from '../../crypto';
 import { TwoFactorError } from '../../errors';
 import type { Factor, FactorDeps, FactorInput } from '../types';
 import { boundTotpOptions, enrolledParams, generateTotpSecret, matchStep, otpauthUri, totpOptions } from './totp';
+import { systemTitle } from '../../system-title';
 
 /** Associated data binds each ciphertext to its owner, so a row copied elsewhere won't decrypt. */
 export const bindingAad = (userId: string | number, verifier: string) => `totp:binding:${userId}:${verifier}`;
 const pendingAad = (jti: string, verifier: string) => `totp:pending:${jti}:${verifier}`;
-
-async function systemTitle(deps: FactorDeps): Promise<string> {
-  try {
-    const row: any = await deps.app.db.getRepository('systemSettings')?.findOne();
-    const title = row?.get('title');
-    return typeof title === 'string' && title.trim() ? title.trim() : '';
-  } catch {
-    return '';
-  }
-}
 
 /**
  * Reads a user's TOTP secret (from `knownMeta` when the caller already read the binding); a secret
@@ -52,7 +43,7 @@ export const totpFactor: Factor = {
     const options = totpOptions(verifier.options);
     const secret = generateTotpSecret();
     await deps.challenges.setPending(challenge.jti, verifier.name, deps.box.encrypt(secret, pendingAad(challenge.jti, verifier.name)));
-    const issuer = options.issuer || (await systemTitle(deps)) || 'NocoBase';
+    const issuer = options.issuer || (await systemTitle(deps.app)) || 'NocoBase';
     const label = String(user.get('email') || user.get('username') || user.get('id'));
     const uri = otpauthUri({ secret, issuer, label, totp: options });
     const qrCode = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 240 });

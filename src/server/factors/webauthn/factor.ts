@@ -23,6 +23,7 @@ import { TwoFactorError } from '../../errors';
 import type { CodeCheck, Factor, FactorDeps, FactorInput } from '../types';
 import { relyingParty, webauthnOptions } from './options';
 import { CeremonyKind, sessionTag, WebauthnStore } from './store';
+import { systemTitle } from '../../system-title';
 
 /** The default name of a key when the user gives none. */
 export const DEFAULT_KEY_NAME = 'Security key';
@@ -32,16 +33,6 @@ const CEREMONY_SLACK_MS = 30_000;
 const REFUSAL = 'key_not_accepted';
 
 const storeOf = (deps: FactorDeps) => new WebauthnStore(deps.app);
-
-async function systemTitle(deps: FactorDeps): Promise<string> {
-  try {
-    const row: any = await deps.app.db.getRepository('systemSettings')?.findOne();
-    const title = row?.get('title');
-    return typeof title === 'string' && title.trim() ? title.trim() : '';
-  } catch {
-    return '';
-  }
-}
 
 /** Self-service ceremonies belong to the session that started them; sign-in ones to the challenge alone. */
 function ceremonySession(input: FactorInput) {
@@ -80,7 +71,7 @@ export const webauthnFactor: Factor = {
     // Every key of the user: the browser refuses to register one of them twice.
     const existing = await store.list(userId);
     const creation = await generateRegistrationOptions({
-      rpName: options.rpName || (await systemTitle(deps)) || 'NocoBase',
+      rpName: options.rpName || (await systemTitle(deps.app)) || 'NocoBase',
       rpID: rp.rpID,
       userName: String(user.get('email') || user.get('username') || userId),
       userDisplayName: String(user.get('nickname') || user.get('username') || user.get('email') || ''),

@@ -100,7 +100,11 @@ await runChecks(
     const cookie = cookieOf(withBackup.verified, DEVICE_COOKIE);
     check('a backup code signs in, and "trust this device" sets the device cookie', withBackup.verified.status === 200 && !!cookie, show(withBackup.verified));
     const again2 = await verifyStep(api, 'smoke', smoke.password, { backupCode: bind.backupCodes[0] });
-    check('the same backup code is refused the second time', errorCode(again2.verified) === 'TWO_FACTOR_INVALID_CODE', show(again2.verified));
+    check(
+      'the same backup code is refused the second time, as a used one',
+      errorCode(again2.verified) === 'TWO_FACTOR_CODE_REUSED' && again2.verified.body?.errors?.[0]?.reason === 'backup_code_used',
+      show(again2.verified),
+    );
     const trusted = await api.signIn('smoke', smoke.password, { Cookie: `${DEVICE_COOKIE}=${cookie}` });
     check('the trusted device signs in with the password alone', typeof trusted.body?.data?.token === 'string', show(trusted));
 

@@ -14,6 +14,7 @@ import { bindTotp, createUser, signInRoot } from './flows.mjs';
 import { apiClient, bearer, show } from './http.mjs';
 import { freePort } from './free-port.mjs';
 import { root } from './requirements.mjs';
+import { rfcTotp } from './totp.mjs';
 
 export const since = (/** @type {number} */ t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
@@ -222,4 +223,47 @@ export async function healthOf(url) {
   } catch {
     return 'down';
   }
+}
+
+/** The current 30 s TOTP step. */
+export const stepNow = () => Math.floor(Date.now() / 30_000);
+
+/**
+ * Enrolled 2FA users (from `bindAll`). `take()` hands out one whose code for the current step is
+ * still unused, marks the step used and gives the code; with none free it polls until one is
+ * (a later step, or a user given back), and counts that in `stats` (`waits`, `waitedMs`).
+ * `give(user, false)`: no code was sent, so the step stays unused.
+ */
+export function totpPool(users) {
+  const pool = users.map((u) => ({ ...u, busy: false }));
+  const stats = { waits: 0, waitedMs: 0 };
+  const free = (step) => pool.find((u) => !u.busy && u.lastStep < step);
+  return {
+    stats,
+    size: () => pool.length,
+    all: () => pool,
+    add: (more) => pool.push(...more.map((u) => ({ ...u, busy: false }))),
+    async take() {
+      const started = Date.now();
+      let waited = false;
+      for (;;) {
+        const step = stepNow();
+        const user = free(step);
+        if (user) {
+          if (waited) stats.waitedMs += Date.now() - started;
+          user.busy = true;
+          user.previousStep = user.lastStep;
+          user.lastStep = step;
+          return { user, step, code: rfcTotp(user.secret, { time: step * 30 }) };
+        }
+        if (!waited) stats.waits++;
+        waited = true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+    give: (user, sent = true) => {
+      if (!sent) user.lastStep = user.previousStep;
+      user.busy = false;
+    },
+  };
 }

@@ -29,7 +29,7 @@ import { createDatabase, startRedis } from '../scripts/services.mjs';
 import { root } from '../test-support/requirements.mjs';
 import { testApp } from '../test-support/app.mjs';
 import { runChecks } from '../test-support/checks.mjs';
-import { bindAll, bootCluster, createUsers, healthOf, jtiOf, setPolicy, since, spawnServer } from '../test-support/cluster.mjs';
+import { bindAll, bootCluster, createUsers, healthOf, jtiOf, setPolicy, since, spawnServer, totpPool } from '../test-support/cluster.mjs';
 import { apiClient, errorCode } from '../test-support/http.mjs';
 import { rfcTotp, wrongCode } from '../test-support/totp.mjs';
 
@@ -39,7 +39,6 @@ const PG_DOWN_S = 5;
 const RECOVERY_TARGET_S = 30;
 const LOCKOUT = 5;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const stepNow = () => Math.floor(Date.now() / 30_000);
 const secs = (msValue) => `${(msValue / 1000).toFixed(1)} s`;
 
 /** A request that never throws: network errors and timeouts are status 0. */
@@ -53,33 +52,6 @@ async function send(fn, timeoutMs = 15_000) {
 /** NocoBase's gateway answering for an app that is starting or failed to start (not the plugin). */
 const gatewayAnswer = (r) => r.status === 503 && !!r.body?.error?.code;
 const brief = (r) => `${r.status} ${errorCode(r) || (r.body?.data?.token ? 'session' : r.body?.data?.twoFactor ? 'challenge' : r.text.slice(0, 100))}`;
-
-// --- Users -------------------------------------------------------------------------------------
-
-/** Enrolled users; `take()` gives one whose current TOTP step is unused (waits for the next step otherwise). */
-function totpPool(users) {
-  const pool = users.map((u) => ({ ...u, busy: false }));
-  return {
-    async take() {
-      for (;;) {
-        const step = stepNow();
-        const user = pool.find((u) => !u.busy && u.lastStep < step);
-        if (user) {
-          user.busy = true;
-          user.previousStep = user.lastStep;
-          user.lastStep = step;
-          return { user, step, code: rfcTotp(user.secret, { time: step * 30 }) };
-        }
-        await sleep(500);
-      }
-    },
-    /** `sent: false`: no code was sent, the step stays unused. */
-    give: (user, sent = true) => {
-      if (!sent) user.lastStep = user.previousStep;
-      user.busy = false;
-    },
-  };
-}
 
 // --- The instances under a supervisor -----------------------------------------------------------
 

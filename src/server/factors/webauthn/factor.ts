@@ -29,8 +29,11 @@ import { systemTitle } from '../../system-title';
 export const DEFAULT_KEY_NAME = 'Security key';
 /** A ceremony outlives the browser's timeout by this much (slow networks), never its owner. */
 const CEREMONY_SLACK_MS = 30_000;
-/** Every refused key answers alike (which check failed goes only to the audit row). */
-const REFUSAL = 'key_not_accepted';
+/**
+ * A refused key: every refusal answers the client alike (`key_not_accepted`); which check failed
+ * (`reason`) goes only to the audit row.
+ */
+const refused = (reason?: string): CodeCheck => ({ ok: false, ...(reason ? { reason } : {}), refusal: 'key_not_accepted' });
 
 const storeOf = (deps: FactorDeps) => new WebauthnStore(deps.app);
 
@@ -89,7 +92,7 @@ export const webauthnFactor: Factor = {
   async bindCheck(input: FactorInput) {
     const { deps, ctx, user, verifier } = input;
     const response = input.credential as RegistrationResponseJSON | undefined;
-    if (!response) return { ok: false, refusal: REFUSAL };
+    if (!response) return refused();
     const options = webauthnOptions(verifier.options);
     const rp = relyingParty(options, ctx);
     const expectedChallenge = await claimCeremony(input, 'registration');
@@ -103,11 +106,11 @@ export const webauthnFactor: Factor = {
         expectedRPID: rp.rpID,
         requireUserVerification: options.userVerification === 'required',
       });
-      if (!result.verified) return { ok: false, reason: 'not_verified', refusal: REFUSAL };
+      if (!result.verified) return refused('not_verified');
       info = result.registrationInfo;
     } catch (err) {
       deps.app.log.debug?.(`open2fa: WebAuthn registration refused: ${(err as Error)?.message}`);
-      return { ok: false, reason: 'not_verified', refusal: REFUSAL };
+      return refused('not_verified');
     }
     const userId = user.get('id') as string;
     const name = input.label || (typeof ctx?.t === 'function' ? ctx.t(DEFAULT_KEY_NAME, { ns: NAMESPACE }) : DEFAULT_KEY_NAME);
@@ -163,15 +166,15 @@ export const webauthnFactor: Factor = {
     const { deps, ctx, user, verifier } = input;
     const response = input.credential as AuthenticationResponseJSON | undefined;
     // A code (e.g. offered as a proof) is no answer to a WebAuthn ceremony.
-    if (!response || !input.challenge) return { ok: false, refusal: REFUSAL };
+    if (!response || !input.challenge) return refused();
     const options = webauthnOptions(verifier.options);
     const rp = relyingParty(options, ctx);
     const expectedChallenge = await claimCeremony(input, 'authentication');
-    if (!expectedChallenge) return { ok: false, reason: 'no_ceremony', refusal: REFUSAL };
+    if (!expectedChallenge) return refused('no_ceremony');
     const store = storeOf(deps);
     const userId = String(user.get('id'));
     const key = await store.findByCredentialId(response.id);
-    if (!key || key.userId !== userId || key.verifier !== verifier.name) return { ok: false, reason: 'unknown_credential', refusal: REFUSAL };
+    if (!key || key.userId !== userId || key.verifier !== verifier.name) return refused('unknown_credential');
     let info;
     try {
       const result = await verifyAuthenticationResponse({
@@ -183,17 +186,17 @@ export const webauthnFactor: Factor = {
         credential: { id: key.credentialId, publicKey: Buffer.from(key.publicKey, 'base64url'), counter: 0, transports: key.transports as any },
         requireUserVerification: options.userVerification === 'required',
       });
-      if (!result.verified) return { ok: false, reason: 'not_verified', refusal: REFUSAL };
+      if (!result.verified) return refused('not_verified');
       info = result.authenticationInfo;
     } catch (err) {
       deps.app.log.debug?.(`open2fa: WebAuthn assertion refused: ${(err as Error)?.message}`);
-      return { ok: false, reason: 'not_verified', refusal: REFUSAL };
+      return refused('not_verified');
     }
     if (!(await store.recordUse(key, info.newCounter, info.credentialBackedUp))) {
       deps.app.log.warn(
         `open2fa: the signature counter of security key ${key.id} of user ${userId} did not increase (stored ${key.counter}, got ${info.newCounter}): possibly a cloned key; refused`,
       );
-      return { ok: false, reason: 'possible_clone', refusal: REFUSAL };
+      return refused('possible_clone');
     }
     return { ok: true };
   },
